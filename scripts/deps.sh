@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh - the one list of sluice's Debian 12 packages.  Installs whatever is missing when
+# run as root; otherwise only says what is missing.  Safe to run repeatedly.
+set -eu
+
+# build and runtime libraries, then test and bench tools
+PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libcmocka-dev
+sqlite3 valgrind time"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing Debian packages:$missing" >&2
+    echo "deps.sh: run as root (or: sudo apt-get install$missing)" >&2
+    exit 1
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,91 @@
+/* config.h - sluice's configuration: one YAML file, or the embedded default (the seed's
+ * ventas pipeline).  Relative paths in a file are resolved against the file's folder; the
+ * embedded default is rooted at the current directory.
+ *
+ * Loading checks the shape of everything (unknown keys, wrong types, bad enums, a contract
+ * that does not load) and reports errors as "FILE:LINE: key 'x.y': message".  Expressions are
+ * only stored here (with their lines); the pipeline's plan compiles them and reports errors
+ * with the same FILE:LINE prefix.
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "contract/schema.h"
+#include "contract/value.h"
+#include "core/error.h"
+
+enum dup_policy { DUP_SKIP = 0, DUP_UPDATE, DUP_REJECT };
+
+struct rule_def {
+    char *name;    /* defaults to "rule_N" */
+    char *expr;    /* boolean expression: false rejects the row; null passes */
+    char *message; /* optional human text for rejects */
+    int line;
+};
+
+struct derive_def {
+    char *name;
+    char *expr;
+    enum sl_type type; /* declared type, or SL_T_NULL to infer from the expression */
+    int line;
+};
+
+struct metric_def {
+    char *name;
+    char *expr; /* an aggregate, e.g. "sum(total)" */
+    int line;
+};
+
+struct config {
+    char *source;   /* the config file path, or "<embedded default>" */
+    char *base_dir; /* folder relative paths were resolved against */
+
+    /* paths: all absolute or relative to the cwd after resolution */
+    char *incoming;  /* default ingest/incoming */
+    char *processed; /* default ingest/processed */
+    char *failed;    /* default ingest/failed */
+    char *work;      /* default ingest/.work (claimed files) */
+    char *log_path;  /* default logs/sluice.log; "" disables the file log */
+    char *log_level; /* debug|info|warn|error, default info */
+
+    int sqlite_enabled; /* default 1 */
+    char *sqlite_path;  /* default outputs/near_rt_analytics.db */
+    char *table;        /* default ventas_near_rt; [A-Za-z_][A-Za-z0-9_]* */
+
+    char csv_delimiter;      /* default ',' */
+    size_t max_field_bytes;  /* limits.max_field_bytes, default 1 MiB */
+    size_t max_record_bytes; /* limits.max_record_bytes, default 8 MiB */
+    size_t max_columns;      /* limits.max_columns, default 4096 */
+    uint64_t max_file_bytes; /* limits.max_file_bytes, default 0 = unlimited */
+    size_t batch_rows;       /* default 8192 */
+
+    double max_reject_ratio; /* quality.max_reject_ratio, default 0.2 */
+    enum dup_policy on_duplicate_key; /* quality.on_duplicate_key, default skip */
+
+    struct contract *contract; /* never NULL after load */
+    char *contract_path;       /* NULL when inline or embedded */
+
+    size_t nrules;
+    struct rule_def *rules;
+    size_t nderive;
+    struct derive_def *derive;
+    size_t nmetrics;
+    struct metric_def *metrics; /* default: rows, total_sum, ticket_promedio, clientes_unicos */
+};
+
+/* Resolution: path given → that file; else ./sluice.yaml if it exists; else the embedded
+ * default.  Returns 0 with *out new (free with config_destroy) or SL_ECONFIG. */
+int config_load(const char *path, struct config **out, struct sl_error *err);
+/* Loads from YAML text (tests, the embedded default).  source names it in messages;
+ * base_dir resolves relative paths (NULL = cwd). */
+int config_load_string(const char *yaml, size_t len, const char *source, const char *base_dir,
+                       struct config **out, struct sl_error *err);
+void config_destroy(struct config *c);
+
+/* The embedded default as commented YAML: what `sluice init` writes. */
+extern const char config_default_yaml[];
+
+#endif
