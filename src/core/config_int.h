@@ -1,0 +1,37 @@
+/* config_int.h - internal to the config loader (config.c, config_lists.c).
+ *
+ * config.c reads the scalar sections and the contract; config_lists.c reads the rules,
+ * derive and metrics lists.  Nothing outside src/core uses this header.
+ */
+#ifndef SL_CONFIG_INT_H
+#define SL_CONFIG_INT_H
+
+#include "core/config.h"
+#include "core/yamlutil.h"
+
+#define CFG_MAX_NAME 256 /* bytes of a rule, derive or metric name */
+
+struct fy_node;
+
+/* One load in progress. */
+struct cfg_load {
+    struct config *c;   /* being filled; freed by the caller on error */
+    const char *source; /* for messages */
+    struct sl_error *err;
+    int has_metrics;    /* a metrics key was present (even empty) */
+};
+
+/* 1 when s matches [A-Za-z_][A-Za-z0-9_]* and has at most CFG_MAX_NAME bytes. */
+int cfg_is_ident(const char *s);
+/* Records "WHAT: expected <expected>, got <n>" at at. */
+int cfg_reject(struct fy_node *n, const struct yu_at *at, const char *expected);
+
+/* The rules, derive and metrics keys (n is the value, line the key's line). */
+int cfg_parse_rules(struct cfg_load *ld, struct fy_node *n, int line);
+int cfg_parse_derive(struct cfg_load *ld, struct fy_node *n, int line);
+int cfg_parse_metrics(struct cfg_load *ld, struct fy_node *n, int line);
+/* After the whole file: metrics default to rows: count() when the key was absent, and derived
+ * names must not clash with the contract's fields (which may come after derive). */
+int cfg_finish_lists(struct cfg_load *ld);
+
+#endif
