@@ -7,7 +7,7 @@ CC       ?= cc
 SAN      ?= 0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wpedantic \
-            -Wno-format-nonliteral
+            -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS := -Isrc -D_GNU_SOURCE -DSLUICE_VERSION='"$(VERSION)"'
 CFLAGS   := -std=c11 $(WARN) $(shell pkg-config --cflags $(PKGS))
 LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
@@ -17,7 +17,7 @@ BUILD    := build-asan
 CFLAGS   += -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 else
-BUILD    := build
+BUILD    ?= build
 CFLAGS   += -O2 -g
 endif
 

@@ -5,7 +5,7 @@ set -eu
 
 # build and runtime libraries, then test and bench tools
 PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libcmocka-dev
-sqlite3 valgrind time"
+sqlite3 valgrind time bc"
 
 missing=""
 for p in $PKGS; do

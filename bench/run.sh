@@ -1,0 +1,63 @@
+#!/bin/bash
+# bench/run.sh - sluice's throughput beside sqlite3's own .import, same file, same run.
+# 1,000,000 seed-like rows (override with ROWS=...), median of RUNS (default 3) runs each.
+# Prints a table and writes bench/out/results.json.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+out="$root/bench/out"
+work=$(mktemp -d /tmp/sluice-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+cd "$work"
+
+"$root/sluice" -q gen 1 --rows "$ROWS" --seed 1 --out "$work/data" >/dev/null
+csv=$(ls "$work"/data/*.csv)
+bytes=$(stat -c %s "$csv")
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# sluice once: CSV -> validate -> derive -> SQLite (durable commit), fresh database each run
+sluice_times=()
+for i in $(seq "$RUNS"); do
+    rm -rf ingest outputs logs
+    mkdir -p ingest/incoming
+    cp "$csv" ingest/incoming/
+    t0=$(now)
+    "$root/sluice" -q once
+    t1=$(now)
+    sluice_times+=("$(echo "$t1 - $t0" | bc -l)")
+    loaded=$(sqlite3 outputs/near_rt_analytics.db 'select count(*) from ventas_near_rt')
+    [ "$loaded" -eq "$ROWS" ] || { echo "bench: sluice loaded $loaded of $ROWS rows" >&2; exit 1; }
+done
+
+# sqlite3 .import into a typed table of the same shape: no validation, no transform
+import_times=()
+for i in $(seq "$RUNS"); do
+    rm -f import.db
+    sqlite3 import.db "PRAGMA journal_mode=WAL; CREATE TABLE v (venta_id INTEGER PRIMARY KEY, cliente_id INTEGER, producto_id INTEGER, cantidad INTEGER, precio_unitario REAL, total REAL, fecha_venta TEXT, metodo_pago TEXT, estado TEXT);" >/dev/null
+    t0=$(now)
+    sqlite3 import.db ".import --csv --skip 1 $csv v"
+    t1=$(now)
+    import_times+=("$(echo "$t1 - $t0" | bc -l)")
+done
+
+s=$(printf '%s\n' "${sluice_times[@]}" | median)
+m=$(printf '%s\n' "${import_times[@]}" | median)
+s_rps=$(echo "$ROWS / $s" | bc -l)
+m_rps=$(echo "$ROWS / $m" | bc -l)
+ratio=$(echo "$s_rps / $m_rps" | bc -l)
+printf '\n%-44s %10s %14s %10s\n' "pipeline ($ROWS rows, $((bytes / 1000000)) MB, median of $RUNS)" "seconds" "rows/s" "vs import"
+printf '%-44s %10.3f %14.0f %9.2fx\n' "sluice once (validate+derive+SQLite, durable)" "$s" "$s_rps" "$ratio"
+printf '%-44s %10.3f %14.0f %9.2fx\n' "sqlite3 .import --csv (no validation)" "$m" "$m_rps" 1
+target=1.5
+verdict=$(echo "$ratio >= $target" | bc -l)
+printf '\ntarget: sluice rows/s >= %sx sqlite3 .import: %s\n' "$target" "$([ "$verdict" = 1 ] && echo met || echo MISSED)"
+cat > "$out/results.json" <<JSON
+{"rows": $ROWS, "bytes": $bytes, "runs": $RUNS,
+ "sluice_once_s": $s, "sqlite_import_s": $m,
+ "sluice_rows_per_s": $s_rps, "sqlite_import_rows_per_s": $m_rps, "ratio_vs_import": $ratio}
+JSON
+echo "results: bench/out/results.json"

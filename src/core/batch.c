@@ -1,0 +1,225 @@
+/* batch.c - column batch storage: typed vectors, null flags, string arenas per column. */
+#include "core/batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(char **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return 0;
+    }
+    size_t ncap = *cap ? *cap : 4096;
+    while (ncap < need) {
+        ncap *= 2;
+    }
+    char *np = realloc(*p, ncap);
+    if (np == NULL) {
+        return -1;
+    }
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+struct batch *batch_create(const enum sl_type *types, size_t ncols, size_t cap)
+{
+    struct batch *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        return NULL;
+    }
+    b->ncols = ncols;
+    b->cap = cap;
+    b->cols = calloc(ncols ? ncols : 1, sizeof(*b->cols));
+    b->line = malloc(cap * sizeof(*b->line));
+    b->raw_off = calloc(cap + 1, sizeof(*b->raw_off));
+    b->outcome = calloc(cap, 1);
+    if (b->cols == NULL || b->line == NULL || b->raw_off == NULL || b->outcome == NULL) {
+        goto fail;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        struct column *col = &b->cols[c];
+        col->type = types[c];
+        col->null = calloc(cap, 1);
+        if (col->null == NULL) {
+            goto fail;
+        }
+        switch (col->type) {
+        case SL_T_INT:
+        case SL_T_DATETIME:
+            col->v.i64 = calloc(cap, sizeof(int64_t));
+            break;
+        case SL_T_NUM:
+            col->v.f64 = calloc(cap, sizeof(double));
+            break;
+        case SL_T_DATE:
+            col->v.i32 = calloc(cap, sizeof(int32_t));
+            break;
+        case SL_T_BOOL:
+        case SL_T_NULL:
+            col->v.u8 = calloc(cap, 1);
+            break;
+        case SL_T_STR:
+            col->v.u8 = NULL;
+            col->off = calloc(cap + 1, sizeof(size_t));
+            if (col->off == NULL) {
+                goto fail;
+            }
+            continue;
+        }
+        if (col->v.u8 == NULL) {
+            goto fail;
+        }
+    }
+    return b;
+fail:
+    batch_destroy(b);
+    return NULL;
+}
+
+void batch_destroy(struct batch *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    for (size_t c = 0; b->cols != NULL && c < b->ncols; c++) {
+        struct column *col = &b->cols[c];
+        free(col->null);
+        free(col->v.u8);
+        free(col->off);
+        free(col->data);
+    }
+    free(b->cols);
+    free(b->line);
+    free(b->raw_off);
+    free(b->raw);
+    free(b->outcome);
+    free(b);
+}
+
+void batch_clear(struct batch *b)
+{
+    b->nrows = 0;
+    b->raw_len = 0;
+    for (size_t c = 0; c < b->ncols; c++) {
+        b->cols[c].data_len = 0;
+    }
+    memset(b->outcome, 0, b->cap);
+}
+
+size_t batch_bytes(const struct batch *b)
+{
+    size_t n = b->raw_len;
+    for (size_t c = 0; c < b->ncols; c++) {
+        n += b->cols[c].data_len;
+    }
+    return n;
+}
+
+int batch_set(struct batch *b, size_t col, const struct sl_value *v)
+{
+    struct column *c = &b->cols[col];
+    size_t r = b->nrows;
+    int isnull = v->type == SL_T_NULL;
+    c->null[r] = (uint8_t)isnull;
+    switch (c->type) {
+    case SL_T_INT:
+        c->v.i64[r] = isnull ? 0 : v->u.i;
+        break;
+    case SL_T_DATETIME:
+        c->v.i64[r] = isnull ? 0 : v->u.us;
+        break;
+    case SL_T_NUM:
+        c->v.f64[r] = isnull ? 0.0 : v->u.d;
+        break;
+    case SL_T_DATE:
+        c->v.i32[r] = isnull ? 0 : v->u.days;
+        break;
+    case SL_T_BOOL:
+    case SL_T_NULL:
+        c->v.u8[r] = isnull ? 0 : (uint8_t)(v->u.b != 0);
+        break;
+    case SL_T_STR: {
+        size_t start = c->off[r];
+        size_t n = isnull ? 0 : v->u.s.n;
+        if (grow(&c->data, &c->data_cap, start + n + 1) != 0) {
+            return -1;
+        }
+        if (n > 0) {
+            memcpy(c->data + start, v->u.s.p, n);
+        }
+        c->off[r + 1] = start + n;
+        c->data_len = start + n;
+        break;
+    }
+    }
+    return 0;
+}
+
+int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw_len)
+{
+    size_t r = b->nrows;
+    size_t start = b->raw_off[r];
+    if (grow(&b->raw, &b->raw_cap, start + raw_len + 1) != 0) {
+        return -1;
+    }
+    if (raw_len > 0) {
+        memcpy(b->raw + start, raw, raw_len);
+    }
+    b->raw_off[r + 1] = start + raw_len;
+    b->raw_len = start + raw_len;
+    b->line[r] = line;
+    b->outcome[r] = BATCH_PENDING;
+    b->nrows = r + 1;
+    for (size_t c = 0; c < b->ncols; c++) {
+        struct column *col = &b->cols[c];
+        if (col->type == SL_T_STR && r + 1 < b->cap + 1) {
+            /* the next pending row starts where this one ended */
+            col->off[r + 1] = col->data_len;
+        }
+    }
+    return 0;
+}
+
+void batch_row_abort(struct batch *b)
+{
+    size_t r = b->nrows;
+    for (size_t c = 0; c < b->ncols; c++) {
+        struct column *col = &b->cols[c];
+        if (col->type == SL_T_STR) {
+            col->data_len = col->off[r];
+        }
+    }
+}
+
+void batch_get(const struct batch *b, size_t row, size_t col, struct sl_value *out)
+{
+    const struct column *c = &b->cols[col];
+    if (c->null[row]) {
+        out->type = SL_T_NULL;
+        return;
+    }
+    out->type = c->type;
+    switch (c->type) {
+    case SL_T_INT:
+        out->u.i = c->v.i64[row];
+        break;
+    case SL_T_DATETIME:
+        out->u.us = c->v.i64[row];
+        break;
+    case SL_T_NUM:
+        out->u.d = c->v.f64[row];
+        break;
+    case SL_T_DATE:
+        out->u.days = c->v.i32[row];
+        break;
+    case SL_T_BOOL:
+    case SL_T_NULL:
+        out->u.b = c->v.u8[row];
+        break;
+    case SL_T_STR:
+        out->u.s.p = c->data + c->off[row];
+        out->u.s.n = c->off[row + 1] - c->off[row];
+        break;
+    }
+}

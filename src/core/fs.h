@@ -1,0 +1,48 @@
+/* fs.h - the filesystem operations sluice's commit protocol relies on: create folders,
+ * fsync files and folders, move without ever replacing, list a folder's regular files.
+ * All return 0 or a negative SL_E* with err naming the path and strerror.
+ */
+#ifndef SL_FS_H
+#define SL_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+int fs_mkdir_p(const char *path, struct sl_error *err);       /* mode 0750, umask applies */
+int fs_mkdir_parent(const char *path, struct sl_error *err);  /* the folder holding path */
+int fs_fsync_path(const char *path, struct sl_error *err);    /* a file or a folder */
+int fs_write_all(int fd, const void *p, size_t n);            /* 0 or -1 (errno set) */
+
+/* Writes data to path (created 0640, must not exist), fsyncs it. */
+int fs_write_new_file(const char *path, const void *data, size_t n, struct sl_error *err);
+
+/* Moves src to the folder dst_dir under want (or, if taken, under want with ".N" inserted
+ * before the extension, N = 1, 2, ...; kept within NAME_MAX), never replacing anything
+ * (renameat2 RENAME_NOREPLACE; link+unlink where the filesystem lacks it).  The final name
+ * is written to final (cap bytes).  fsyncs dst_dir. */
+int fs_move_unique(const char *src, const char *dst_dir, const char *want, char *final,
+                   size_t cap, struct sl_error *err);
+
+/* A name with ".N" inserted before its extension (or appended when it has none), truncated
+ * so the result fits NAME_MAX.  n == 0 returns the name unchanged (truncated if needed). */
+void fs_name_variant(const char *name, unsigned n, char *out, size_t cap);
+
+struct fs_entry {
+    char *name;
+    int64_t mtime_ns;
+    uint64_t size;
+};
+/* Regular (non-symlink) files of dir whose names pass accept (NULL = all), oldest first
+ * (mtime, then name).  *out is a new array (free with fs_entries_free). */
+int fs_list(const char *dir, int (*accept)(const char *name), struct fs_entry **out, size_t *n,
+            struct sl_error *err);
+void fs_entries_free(struct fs_entry *e, size_t n);
+
+/* path_join into buf; returns -1 when it does not fit. */
+int fs_join(char *buf, size_t cap, const char *dir, const char *name);
+int fs_exists(const char *path);
+
+#endif

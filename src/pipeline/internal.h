@@ -1,0 +1,49 @@
+/* internal.h - the pipeline's private state, shared by pipeline.c, load.c and recover.c. */
+#ifndef SL_PIPELINE_INTERNAL_H
+#define SL_PIPELINE_INTERNAL_H
+
+#include <sys/stat.h>
+
+#include "contract/validate.h"
+#include "core/batch.h"
+#include "input/csv.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/report.h"
+#include "sink/sqlite.h"
+
+struct pipeline {
+    const struct config *cfg;
+    struct plan *plan;
+    struct validator *val;
+    struct batch *batch;
+    struct sqlite_sink *sink; /* NULL in check mode */
+    struct csv_opts csv;
+    struct reject rej;
+    struct strbuf msg;
+    unsigned claims; /* claim folders created by this process */
+};
+
+/* One file's load: everything load_stream needs and fills. */
+struct load {
+    struct pipeline *p;
+    int fd;
+    const char *name;       /* for messages and the rejects table */
+    int64_t file_id;        /* ledger id; 0 in check mode */
+    struct report *rep;     /* where rejects go (always set) */
+    unsigned print_max;     /* check mode: rejects printed to stdout */
+    struct file_result *res;
+};
+
+/* Streams the file through reader, validator and (if any) the SQLite sink.  Returns 0 when
+ * the whole file was read (verdict still to decide), or a negative SL_E*: permanent codes are
+ * the file's fault (header, CSV syntax, limits), transient ones are not. */
+int load_stream(struct load *l, struct sl_error *err);
+
+/* pipeline.c */
+int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err);
+void pipeline_check_ratio(const struct config *cfg, const struct file_result *res,
+                          struct sl_error *ferr);
+int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name, int failed,
+                     const char *want, char *final, size_t cap, struct sl_error *err);
+
+#endif

@@ -1,0 +1,184 @@
+/* recover.c - after a crash: every claim folder left in paths.work is either committed
+ * (its ledger row exists: finish the archive) or not (put the input back in incoming/ and
+ * drop its half-written reports).  Also `sluice check`, which shares the load path. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "pipeline/internal.h"
+#include "pipeline/ledger.h"
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* The input's name inside a claim folder: the one entry that is not a report; when a crash
+ * came after the input was moved out, the name its reports carry.  1 found, 0 empty. */
+static int claimed_input(const char *dir, char *name, size_t cap, int *input_present)
+{
+    static const char *const sufs[] = {".rejects.csv", ".error.json"};
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return -1;
+    }
+    struct dirent *de;
+    int found = 0;
+    *input_present = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        int report = 0;
+        for (size_t i = 0; i < 2 && !report; i++) {
+            if (has_suffix(de->d_name, sufs[i])) {
+                report = 1;
+                if (!found) {
+                    snprintf(name, cap, "%.*s", (int)(strlen(de->d_name) - strlen(sufs[i])),
+                             de->d_name);
+                    found = 1;
+                }
+            }
+        }
+        if (!report) {
+            snprintf(name, cap, "%s", de->d_name);
+            found = 1;
+            *input_present = 1;
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Removes leftovers of an uncommitted attempt; the input itself is kept. */
+static void drop_reports(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    struct dirent *de;
+    char path[PATH_MAX];
+    while ((de = readdir(d)) != NULL) {
+        if (has_suffix(de->d_name, ".rejects.csv") || has_suffix(de->d_name, ".error.json")) {
+            if (fs_join(path, sizeof(path), dir, de->d_name) == 0) {
+                unlink(path);
+            }
+        }
+    }
+    closedir(d);
+}
+
+static int recover_one(struct pipeline *p, const char *claim, struct sl_error *err)
+{
+    const struct config *cfg = p->cfg;
+    char dir[PATH_MAX], name[PATH_MAX], src[PATH_MAX], got[PATH_MAX];
+    char *status = NULL;
+    char *archived = NULL;
+    int rc = 0;
+    if (fs_join(dir, sizeof(dir), cfg->work, claim) != 0) {
+        return sl_error_set(err, SL_EIO, "path too long");
+    }
+    int present = 0;
+    int has = claimed_input(dir, name, sizeof(name), &present);
+    int found = ledger_find_claim(sqlite_sink_db(p->sink), claim, &status, &archived, err);
+    if (found < 0) {
+        return found;
+    }
+    struct log_line l;
+    log_begin(&l, LOG_WARN, "recover");
+    log_str(&l, "claim", claim);
+    log_str(&l, "file", has > 0 ? name : NULL);
+    log_str(&l, "action", found ? "finish_archive" : "requeue");
+    log_end(&l);
+    if (found) {
+        /* Committed: redo the archive step (idempotent). */
+        const char *want = NULL;
+        if (archived != NULL) {
+            const char *slash = strrchr(archived, '/');
+            want = slash ? slash + 1 : archived;
+        }
+        rc = pipeline_archive(p, dir, has > 0 ? name : (want ? want : "?"),
+                              strcmp(status, "failed") == 0, want, got, sizeof(got), err);
+    } else {
+        drop_reports(dir);
+        if (present) {
+            if (fs_join(src, sizeof(src), dir, name) != 0) {
+                rc = sl_error_set(err, SL_EIO, "path too long");
+            } else {
+                rc = fs_move_unique(src, cfg->incoming, name, got, sizeof(got), err);
+            }
+        }
+        if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT) {
+            rc = sl_error_set(err, SL_EIO, "cannot remove %s: %s", dir, strerror(errno));
+        }
+    }
+    free(status);
+    free(archived);
+    return rc;
+}
+
+int pipeline_recover(struct pipeline *p, struct sl_error *err)
+{
+    DIR *d = opendir(p->cfg->work);
+    if (d == NULL) {
+        return errno == ENOENT ? 0
+                               : sl_error_set(err, SL_EIO, "cannot open %s: %s", p->cfg->work,
+                                              strerror(errno));
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == 'c' && de->d_type == DT_DIR) {
+            rc = recover_one(p, de->d_name, err);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int pipeline_check(struct pipeline *p, const char *path, unsigned max_errors,
+                   struct file_result *res, struct sl_error *err)
+{
+    struct stat st;
+    struct sl_error ferr = {0};
+    struct report rep;
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    memset(res, 0, sizeof(*res));
+    report_init(&rep, NULL, name, p->cfg->csv_delimiter);
+    int fd = pipeline_open_input(path, &st, &ferr);
+    if (fd < 0 && sl_errclass(ferr.code) == 'T') {
+        return sl_error_set(err, ferr.code, "%s: %s", path, ferr.msg);
+    }
+    if (fd >= 0) {
+        res->size_bytes = (uint64_t)st.st_size;
+        struct load l = {p, fd, name, 0, &rep, max_errors, res};
+        int rc = load_stream(&l, &ferr);
+        close(fd);
+        if (rc != 0 && sl_errclass(rc) != 'P') {
+            report_free(&rep);
+            return sl_error_set(err, rc, "%s: %s", path, ferr.msg);
+        }
+        if (ferr.code == 0) {
+            pipeline_check_ratio(p->cfg, res, &ferr);
+        }
+    }
+    report_free(&rep);
+    if (ferr.code != 0) {
+        res->status = FILE_FAILED;
+        snprintf(res->error, sizeof(res->error), "%s", ferr.msg);
+    } else {
+        res->status = res->rows_rejected > 0 ? FILE_PARTIAL : FILE_OK;
+    }
+    return 0;
+}

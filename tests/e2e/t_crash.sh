@@ -1,0 +1,27 @@
+# t_crash.sh - real crashes: kill -9 during `sluice once` at several moments, then run again;
+# every valid row must be in SQLite exactly once and no file lost or left behind.
+. "$(dirname "$0")/lib.sh"
+e2e_setup
+
+fresh
+run gen 6 --rows 20000 --bad-ratio 0.02 --seed 11
+bad=$(printf '%s' "$OUT" | sed -n 's/.* 120000 rows, \([0-9]*\) bad.*/\1/p')
+want=$((120000 - bad))
+for delay in 0.05 0.15 0.3 0.5; do
+    "$SLUICE" -q once >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+done
+run -q once
+expect_eq "after kills: once exits 0" "$RC" 0
+expect_eq "after kills: every valid row exactly once" "$(sq 'select count(*), count(distinct venta_id) from ventas_near_rt')" "$want|$want"
+expect_eq "after kills: every reject exactly once" "$(sq 'select count(*) from ventas_near_rt_rejects')" "$bad"
+expect_eq "after kills: one loaded ledger row per file" "$(sq "select count(*) from sluice_files where status in ('ok','partial')")" 6
+expect_eq "after kills: all inputs archived" "$(count_files ingest/processed '*.csv')" 6
+expect_eq "after kills: nothing left in incoming" "$(count_files ingest/incoming)" 0
+expect_eq "after kills: no claim leftovers" "$(find ingest/.work -mindepth 1 | wc -l | tr -d ' ')" 0
+expect_eq "after kills: one rejects.csv per file" "$(count_files ingest/failed '*.rejects.csv')" 6
+
+e2e_done

@@ -1,0 +1,275 @@
+/* test_validate.c - the row validator: every constraint kind, rules, derived columns,
+ * uniqueness, header binding, and the reject's line/column/rule/message. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "contract/validate.h"
+#include "core/config.h"
+
+static const char yaml[] =
+    "contract:\n"
+    "  primaryKey: [k1, k2]\n"
+    "  missingValues: ['', 'NA']\n"
+    "  fields:\n"
+    "    - {name: k1, type: string, constraints: {required: true}}\n"
+    "    - {name: k2, type: integer, constraints: {required: true}}\n"
+    "    - {name: n, type: integer, constraints: {minimum: 1, maximum: 10}}\n"
+    "    - {name: x, type: number, constraints: {minimum: 0.5}}\n"
+    "    - {name: code, type: string, constraints: {pattern: '[A-Z]{3}', unique: true}}\n"
+    "    - {name: word, type: string, constraints: {minLength: 2, maxLength: 4}}\n"
+    "    - {name: color, type: string, constraints: {enum: [red, green]}}\n"
+    "    - {name: d, type: date, constraints: {maximum: '2030-12-31'}}\n"
+    "    - {name: t, type: datetime}\n"
+    "    - {name: b, type: boolean}\n"
+    "rules:\n"
+    "  - {name: n_vs_x, expr: 'n is null or x is null or n >= x', message: 'n must be >= x'}\n"
+    "derive:\n"
+    "  - {name: dbl, expr: 'n * 2'}\n"
+    "  - {name: yr, expr: 'year(t)'}\n"
+    "  - {name: inv, expr: '1 / (n - 5)'}\n"
+    "metrics:\n"
+    "  rows: 'count()'\n"
+    "  sx: 'sum(x)'\n";
+
+static const char header[] = "k1,k2,n,x,code,word,color,d,t,b\n";
+
+struct fixture {
+    struct config *cfg;
+    struct plan *plan;
+    struct validator *val;
+    struct batch *batch;
+    struct reject rej;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct sl_error err = {0};
+    assert_non_null(f);
+    assert_int_equal(config_load_string(yaml, sizeof(yaml) - 1, "t.yaml", NULL, &f->cfg, &err), 0);
+    assert_int_equal(plan_create(f->cfg, &f->plan, &err), 0);
+    f->val = validator_create(f->plan);
+    enum sl_type *types = plan_types(f->plan);
+    f->batch = batch_create(types, f->plan->ncols, 64);
+    free(types);
+    assert_non_null(f->val);
+    assert_non_null(f->batch);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    batch_destroy(f->batch);
+    validator_destroy(f->val);
+    plan_destroy(f->plan);
+    config_destroy(f->cfg);
+    sb_free(&f->rej.msg);
+    free(f);
+    return 0;
+}
+
+/* Feeds header + one data line; returns the validator's verdict for that line. */
+static int feed(struct fixture *f, const char *hdr, const char *line)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s%s\n", hdr, line);
+    struct csv_mem_src src = {buf, strlen(buf), 0, 0};
+    struct csv_reader *r = csv_reader_create(NULL, csv_mem_read, &src);
+    struct csv_record rec;
+    struct sl_error err = {0};
+    assert_non_null(r);
+    assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+    int rc = validator_header(f->val, &rec, &err);
+    if (rc != 0) {
+        csv_reader_destroy(r);
+        return rc;
+    }
+    assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+    rc = validator_row(f->val, &rec, f->batch, &f->rej, &err);
+    csv_reader_destroy(r);
+    return rc;
+}
+
+struct rowcase {
+    const char *line;
+    const char *rule;   /* NULL: accepted */
+    const char *column; /* expected column of the first problem */
+    const char *msg;    /* fragment of the message */
+};
+
+static const struct rowcase cases[] = {
+    {"a,1,3,2.5,ABC,hey,red,2025-01-01,2025-01-01 10:00:00,true", NULL, NULL, NULL},
+    {"a,2,NA,NA,NA,NA,NA,NA,NA,NA", NULL, NULL, NULL},
+    {",3,3,1,ABD,hey,red,2025-01-01,2025-01-01 10:00,1", "required", "k1", "required value"},
+    {"a,x,3,1,ABE,hey,red,2025-01-01,2025-01-01 10:00,1", "type", "k2", "'x' is not an integer"},
+    {"a,4,0,1,ABF,hey,red,,,", "minimum", "n", "'0' is below the minimum 1"},
+    {"a,5,11,1,ABG,hey,red,,,", "maximum", "n", "above the maximum 10"},
+    {"a,6,3,0.25,ABH,hey,red,,,", "minimum", "x", "below the minimum 0.5"},
+    {"a,7,3,1,abc,hey,red,,,", "pattern", "code", "does not match the pattern"},
+    {"a,8,3,1,ABI,h,red,,,", "minLength", "word", "fewer than minLength 2"},
+    {"a,9,3,1,ABJ,hello,red,,,", "maxLength", "word", "more than maxLength 4"},
+    {"a,10,3,1,ABK,hey,blue,,,", "enum", "color", "'blue' is not one of red, green"},
+    {"a,11,3,1,ABL,hey,red,2031-01-01,,", "maximum", "d", "above the maximum 2030-12-31"},
+    {"a,12,3,1,ABM,hey,red,2025-02-30,,", "type", "d", "out of range"},
+    {"a,13,3,1,ABN,hey,red,,2025-01-01 25:00:00,", "type", "t", "datetime"},
+    {"a,14,3,1,ABO,hey,red,,,maybe", "type", "b", "boolean"},
+    {"a,15,3,9.5,ABP,hey,red,,,", "n_vs_x", NULL, "n must be >= x"},
+    {"a,16,5,1,ABQ,hey,red,,,", "derive", "inv", "division by zero"},
+    {"a,17,3,1,ABR,hey,red,,", "ragged_row", NULL, "9 fields, the header has 10"},
+    {"a,18,x,y,ABS,hey,red,,,", "type", "n", "'x' is not an integer; x: 'y' is not a number"},
+};
+
+static void test_row_cases(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct rowcase *c = &cases[i];
+        int rc = feed(f, header, c->line);
+        if (c->rule == NULL) {
+            if (rc != 1) {
+                fail_msg("case %zu (%s): rejected: %s", i, c->line, f->rej.msg.p);
+            }
+            continue;
+        }
+        if (rc != 0) {
+            fail_msg("case %zu (%s): accepted, wanted rule %s", i, c->line, c->rule);
+        }
+        assert_string_equal(f->rej.rule, c->rule);
+        if (c->column != NULL) {
+            assert_non_null(f->rej.column);
+            assert_string_equal(f->rej.column, c->column);
+        } else {
+            assert_null(f->rej.column);
+        }
+        if (strstr(sb_cstr(&f->rej.msg), c->msg) == NULL) {
+            fail_msg("case %zu: message '%s' lacks '%s'", i, sb_cstr(&f->rej.msg), c->msg);
+        }
+        assert_int_equal(f->rej.line, 2);
+    }
+}
+
+static void test_accepted_values_and_derived(void **state)
+{
+    struct fixture *f = *state;
+    batch_clear(f->batch);
+    assert_int_equal(feed(f, header, "a,1,3,2.5,ABC,hey,red,2025-01-01,2025-06-01 10:00:00,true"), 1);
+    assert_int_equal(f->batch->nrows, 1);
+    struct sl_value v;
+    batch_get(f->batch, 0, 2, &v);
+    assert_int_equal(v.type, SL_T_INT);
+    assert_int_equal(v.u.i, 3);
+    batch_get(f->batch, 0, 10, &v); /* dbl */
+    assert_int_equal(v.u.i, 6);
+    batch_get(f->batch, 0, 11, &v); /* yr */
+    assert_int_equal(v.u.i, 2025);
+    batch_get(f->batch, 0, 12, &v); /* inv = 1 / (3 - 5) */
+    assert_int_equal(v.type, SL_T_NUM);
+    assert_true(v.u.d == -0.5);
+    batch_get(f->batch, 0, 4, &v);
+    assert_int_equal(v.type, SL_T_STR);
+    assert_int_equal(v.u.s.n, 3);
+    assert_memory_equal(v.u.s.p, "ABC", 3);
+    assert_int_equal(f->batch->line[0], 2);
+}
+
+static void test_uniqueness_within_file(void **state)
+{
+    struct fixture *f = *state;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s%s", header,
+             "a,1,3,1,AAA,hey,red,,,\n"
+             "a,2,3,1,AAA,hey,red,,,\n"  /* code repeats */
+             "a,1,3,1,BBB,hey,red,,,\n"  /* primary key repeats */
+             "b,1,3,1,CCC,hey,red,,,\n"  /* other k1: fine */
+             "c,3,3,1,NA,hey,red,,,\n"   /* null code: not a duplicate */
+             "c,4,3,1,NA,hey,red,,,\n");
+    struct csv_mem_src src = {buf, strlen(buf), 0, 0};
+    struct csv_reader *r = csv_reader_create(NULL, csv_mem_read, &src);
+    struct csv_record rec;
+    struct sl_error err = {0};
+    assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+    assert_int_equal(validator_header(f->val, &rec, &err), 0);
+    int want[] = {1, 0, 0, 1, 1, 1};
+    const char *rules[] = {NULL, "unique", "primaryKey", NULL, NULL, NULL};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+        int rc = validator_row(f->val, &rec, f->batch, &f->rej, &err);
+        assert_int_equal(rc, want[i]);
+        if (rules[i] != NULL) {
+            assert_string_equal(f->rej.rule, rules[i]);
+            assert_non_null(strstr(sb_cstr(&f->rej.msg), "first seen on line 2"));
+        }
+    }
+    csv_reader_destroy(r);
+    /* A new header resets the sets: the same key is fine in the next file. */
+    batch_clear(f->batch);
+    assert_int_equal(feed(f, header, "a,1,3,1,AAA,hey,red,,,"), 1);
+}
+
+static void test_header_binding(void **state)
+{
+    struct fixture *f = *state;
+    /* any column order, extra columns ignored */
+    assert_int_equal(feed(f, "b,t,d,color,word,code,x,n,k2,k1,extra\n",
+                          "1,,,red,hey,XYZ,1,3,5,z,whatever"), 1);
+    assert_string_equal(validator_extra_columns(f->val), "extra");
+    /* a missing optional column is null; a missing required one fails the file */
+    assert_int_equal(feed(f, "k1,k2\n", "q,1"), 1);
+    assert_int_equal(feed(f, "k1,n\n", "q,1"), SL_EHEADER);
+    assert_int_equal(feed(f, "k1,K2\n", "q,1"), SL_EHEADER);
+    assert_int_equal(feed(f, "k1,k2,k1\n", "q,1,q"), SL_EHEADER);
+    assert_int_equal(feed(f, "k1,k2,\n", "q,1,"), SL_EHEADER);
+}
+
+static void test_metrics(void **state)
+{
+    struct fixture *f = *state;
+    batch_clear(f->batch);
+    plan_metrics_reset(f->plan);
+    assert_int_equal(feed(f, header, "a,1,3,2.5,ABC,hey,red,,,"), 1);
+    assert_int_equal(feed(f, header, "a,2,3,1.5,ABD,hey,red,,,"), 1);
+    memset(f->batch->outcome, BATCH_LOADED, f->batch->nrows);
+    struct sl_error err = {0};
+    assert_int_equal(plan_metrics_step(f->plan, f->batch, &err), 0);
+    struct strbuf sb = STRBUF_INIT;
+    assert_int_equal(plan_metrics_json(f->plan, &sb), 0);
+    assert_string_equal(sb_cstr(&sb), "{\"rows\":2,\"sx\":4}");
+    sb_free(&sb);
+}
+
+static void test_bad_expressions_are_config_errors(void **state)
+{
+    (void)state;
+    static const char bad[] =
+        "contract:\n"
+        "  fields:\n"
+        "    - {name: a, type: integer}\n"
+        "rules:\n"
+        "  - {name: r1, expr: 'a > 1'}\n"
+        "  - {name: r2, expr: 'b > 1'}\n";
+    struct config *cfg = NULL;
+    struct plan *p = NULL;
+    struct sl_error err = {0};
+    assert_int_equal(config_load_string(bad, sizeof(bad) - 1, "bad.yaml", NULL, &cfg, &err), 0);
+    assert_int_equal(plan_create(cfg, &p, &err), SL_ECONFIG);
+    assert_non_null(strstr(err.msg, "bad.yaml:6: rule 'r2'"));
+    assert_non_null(strstr(err.msg, "'b'"));
+    config_destroy(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_row_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accepted_values_and_derived, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uniqueness_within_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_header_binding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+        cmocka_unit_test(test_bad_expressions_are_config_errors),
+    };
+    return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
+}
