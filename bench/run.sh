@@ -25,10 +25,12 @@ for i in $(seq "$RUNS"); do
     rm -rf ingest outputs logs
     mkdir -p ingest/incoming
     cp "$csv" ingest/incoming/
+    sync
     t0=$(now)
     "$root/sluice" -q once
     t1=$(now)
     sluice_times+=("$(echo "$t1 - $t0" | bc -l)")
+    [ -n "${VERBOSE:-}" ] && echo "sluice run $i: ${sluice_times[-1]} s" >&2
     loaded=$(sqlite3 outputs/near_rt_analytics.db 'select count(*) from ventas_near_rt')
     [ "$loaded" -eq "$ROWS" ] || { echo "bench: sluice loaded $loaded of $ROWS rows" >&2; exit 1; }
 done
@@ -38,6 +40,7 @@ import_times=()
 for i in $(seq "$RUNS"); do
     rm -f import.db
     sqlite3 import.db "PRAGMA journal_mode=WAL; CREATE TABLE v (venta_id INTEGER PRIMARY KEY, cliente_id INTEGER, producto_id INTEGER, cantidad INTEGER, precio_unitario REAL, total REAL, fecha_venta TEXT, metodo_pago TEXT, estado TEXT);" >/dev/null
+    sync
     t0=$(now)
     sqlite3 import.db ".import --csv --skip 1 $csv v"
     t1=$(now)

@@ -294,9 +294,11 @@ int cmd_gen(struct cli *cli, int argc, char **argv)
         printf("wrote %llu file(s) of %llu rows into %s: %llu rows, %llu bad",
                (unsigned long long)nfiles, (unsigned long long)rows, out_dir,
                (unsigned long long)(nfiles * rows), (unsigned long long)nbad);
+        const char *sep = " (";
         for (int k = 0; k < BAD_KINDS; k++) {
             if (bad_counts[k]) {
-                printf("%s %s=%llu", k ? "" : " (", bad_names[k], (unsigned long long)bad_counts[k]);
+                printf("%s%s=%llu", sep, bad_names[k], (unsigned long long)bad_counts[k]);
+                sep = " ";
             }
         }
         printf("%s\n", nbad ? ")" : "");

@@ -204,7 +204,9 @@ static int is_missing(const struct contract *ct, const struct csv_field *f)
 {
     for (size_t i = 0; i < ct->nmissing; i++) {
         const char *m = ct->missing_values[i];
-        if (strlen(m) == f->n && memcmp(m, f->p, f->n) == 0) {
+        /* compare the first byte before strlen: most cells differ right there */
+        if ((f->n == 0 ? m[0] == '\0' : m[0] == f->p[0]) && strlen(m) == f->n &&
+            memcmp(m, f->p, f->n) == 0) {
             return 1;
         }
     }
@@ -365,14 +367,20 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
     return 1;
 }
 
-/* Key bytes of a value for uniqueness sets: type tag + fixed-width or length-prefixed. */
-static void key_add(struct strbuf *k, const struct sl_value *v)
+/* Key bytes of a value for uniqueness sets.  A column's values all have one type, so no
+ * type tag is needed; strings carry a length prefix only inside multi-column keys. */
+static void key_add(struct strbuf *k, const struct sl_value *v, int tuple)
 {
-    sb_addc(k, (char)v->type);
+    if (v->type == SL_T_NULL) {
+        sb_addc(k, 0); /* only inside tuples; single-column nulls are never inserted */
+        return;
+    }
     switch (v->type) {
     case SL_T_STR: {
-        uint64_t n = v->u.s.n;
-        sb_add(k, &n, sizeof(n));
+        if (tuple) {
+            uint64_t n = v->u.s.n;
+            sb_add(k, &n, sizeof(n));
+        }
         sb_add(k, v->u.s.p, v->u.s.n);
         break;
     }
@@ -381,9 +389,39 @@ static void key_add(struct strbuf *k, const struct sl_value *v)
         sb_add(k, &d, sizeof(d));
         break;
     }
-    default:
-        sb_add(k, &v->u, sizeof(int64_t));
+    case SL_T_DATE:
+        sb_add(k, &v->u.days, sizeof(v->u.days));
         break;
+    case SL_T_BOOL:
+        sb_addc(k, (char)(v->u.b != 0));
+        break;
+    case SL_T_INT:
+        sb_add(k, &v->u.i, sizeof(v->u.i));
+        break;
+    case SL_T_DATETIME:
+        sb_add(k, &v->u.us, sizeof(v->u.us));
+        break;
+    case SL_T_NULL:
+        break;
+    }
+}
+
+/* One value into a uniqueness set: integers (and dates, datetimes) by value, the rest by
+ * their key bytes. */
+static int keyset_put(struct keyset *k, const struct sl_value *val, struct strbuf *buf,
+                      uint64_t line, uint64_t *first)
+{
+    switch (val->type) {
+    case SL_T_INT:
+        return keyset_insert_i64(k, val->u.i, line, first);
+    case SL_T_DATETIME:
+        return keyset_insert_i64(k, val->u.us, line, first);
+    case SL_T_DATE:
+        return keyset_insert_i64(k, val->u.days, line, first);
+    default:
+        sb_reset(buf);
+        key_add(buf, val, 0);
+        return buf->failed ? -1 : keyset_insert(k, buf->p, buf->len, line, first);
     }
 }
 
@@ -397,12 +435,7 @@ static int check_unique(struct validator *v, uint64_t line, struct reject *rej)
         if (v->uniq[i] == NULL || v->row[i].type == SL_T_NULL) {
             continue;
         }
-        sb_reset(&v->key);
-        key_add(&v->key, &v->row[i]);
-        if (v->key.failed) {
-            return -1;
-        }
-        int r = keyset_insert(v->uniq[i], v->key.p, v->key.len, line, &first);
+        int r = keyset_put(v->uniq[i], &v->row[i], &v->key, line, &first);
         if (r < 0) {
             return -1;
         }
@@ -417,14 +450,16 @@ static int check_unique(struct validator *v, uint64_t line, struct reject *rej)
     if (v->pkset == NULL) {
         return 1;
     }
-    sb_reset(&v->key);
-    for (size_t k = 0; k < ct->npk; k++) {
-        key_add(&v->key, &v->row[ct->pk[k]]);
+    int r;
+    if (ct->npk == 1) {
+        r = keyset_put(v->pkset, &v->row[ct->pk[0]], &v->key, line, &first);
+    } else {
+        sb_reset(&v->key);
+        for (size_t k = 0; k < ct->npk; k++) {
+            key_add(&v->key, &v->row[ct->pk[k]], 1);
+        }
+        r = v->key.failed ? -1 : keyset_insert(v->pkset, v->key.p, v->key.len, line, &first);
     }
-    if (v->key.failed) {
-        return -1;
-    }
-    int r = keyset_insert(v->pkset, v->key.p, v->key.len, line, &first);
     if (r < 0) {
         return -1;
     }

@@ -16,6 +16,10 @@ void keyset_clear(struct keyset *k);
  * to the line stored with it), -1 on out-of-memory. */
 int keyset_insert(struct keyset *k, const void *key, size_t n, uint64_t line,
                   uint64_t *first_line);
+/* The same for integer keys (one set takes either integer or byte keys, not both).  Keys
+ * that arrive in increasing order - the usual case for ids - are appended to a sorted run
+ * (sequential memory, 16 bytes a key); only out-of-order keys go through the hash table. */
+int keyset_insert_i64(struct keyset *k, int64_t key, uint64_t line, uint64_t *first_line);
 size_t keyset_count(const struct keyset *k);
 size_t keyset_bytes(const struct keyset *k); /* memory held, for budgets */
 

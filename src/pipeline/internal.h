@@ -11,15 +11,33 @@
 #include "pipeline/report.h"
 #include "sink/sqlite.h"
 
+/* Rejects found by the validator, queued with their batch so that the one thread writing
+ * to SQLite and the report also writes these, in order. */
+struct qrej {
+    uint64_t line;
+    const char *column; /* plan-owned names: live as long as the plan */
+    const char *rule;
+    size_t msg_off, msg_len, raw_off, raw_len; /* in arena */
+};
+
+/* A batch of valid rows and the rejects found while filling it: the unit handed from the
+ * reading/validating thread to the writing one. */
+struct slot {
+    struct batch *b;
+    struct qrej *rej;
+    size_t nrej, caprej;
+    struct strbuf arena;
+};
+
 struct pipeline {
     const struct config *cfg;
     struct plan *plan;
     struct validator *val;
-    struct batch *batch;
+    struct slot slots[2]; /* double buffer: one filled while the other is written */
     struct sqlite_sink *sink; /* NULL in check mode */
     struct csv_opts csv;
-    struct reject rej;
-    struct strbuf msg;
+    struct reject rej;  /* the validator's scratch reject (reading thread) */
+    struct strbuf msg;  /* duplicate-key messages (writing thread) */
     unsigned claims; /* claim folders created by this process */
 };
 

@@ -1,13 +1,22 @@
 /* load.c - one file's rows: CSV records → validator → batch → SQLite, rejects → report.
- * Memory is bounded by one batch (rows and bytes) whatever the file's size. */
+ *
+ * Two threads share the work when a file is bigger than one batch: this one reads and
+ * validates into one slot while a writer thread inserts the previous slot into SQLite and
+ * writes its rejects (2 cores: parsing leaves the critical path).  Only the writer touches
+ * SQLite, the report and the metric aggregates during a load; handing a slot over waits
+ * until the writer is idle, so at most one slot is being written while one is filled.
+ * Memory is bounded by the two slots (rows and bytes) whatever the file's size.
+ */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pipeline/internal.h"
 
-#define BATCH_MAX_BYTES (32u << 20)
+#define SLOT_MAX_BYTES (32u << 20) /* hand a slot over early when its data grows this big */
 
 static ssize_t fd_read(void *ctx, char *buf, size_t cap)
 {
@@ -20,9 +29,10 @@ static ssize_t fd_read(void *ctx, char *buf, size_t cap)
     }
 }
 
-static void emit_reject(struct load *l, uint64_t line, const char *column, const char *rule,
-                        const char *msg, const char *raw, size_t raw_len, struct sl_error *err,
-                        int *rc)
+/* ---- the writer side: everything that touches SQLite, the report and metrics ---------- */
+
+static int emit_reject(struct load *l, uint64_t line, const char *column, const char *rule,
+                       const char *msg, const char *raw, size_t raw_len, struct sl_error *err)
 {
     struct pipeline *p = l->p;
     l->res->rows_rejected++;
@@ -31,27 +41,30 @@ static void emit_reject(struct load *l, uint64_t line, const char *column, const
         printf("  line %llu  %-14s %-12s %s\n", (unsigned long long)line,
                column ? column : "-", rule, msg);
     }
-    if (p->sink != NULL && *rc == 0) {
-        *rc = sqlite_sink_reject(p->sink, l->file_id, l->name, line, column, rule, msg, raw,
-                                 raw_len, err);
+    if (p->sink != NULL) {
+        return sqlite_sink_reject(p->sink, l->file_id, l->name, line, column, rule, msg, raw,
+                                  raw_len, err);
     }
+    return 0;
 }
 
-static int flush_batch(struct load *l, struct sl_error *err)
+static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
 {
     struct pipeline *p = l->p;
-    struct batch *b = p->batch;
+    struct batch *b = s->b;
+    const struct contract *ct = p->cfg->contract;
     int rc = 0;
-    if (b->nrows == 0) {
-        return 0;
+    for (size_t i = 0; i < s->nrej && rc == 0; i++) {
+        const struct qrej *q = &s->rej[i];
+        rc = emit_reject(l, q->line, q->column, q->rule, s->arena.p + q->msg_off,
+                         s->arena.p + q->raw_off, q->raw_len, err);
     }
-    if (p->sink != NULL) {
-        rc = sqlite_sink_write(p->sink, b, l->file_id, &l->res->rows_updated, err);
-        if (rc != 0) {
-            return rc;
+    if (rc == 0 && b->nrows > 0) {
+        if (p->sink != NULL) {
+            rc = sqlite_sink_write(p->sink, b, l->file_id, &l->res->rows_updated, err);
+        } else {
+            memset(b->outcome, BATCH_LOADED, b->nrows);
         }
-    } else {
-        memset(b->outcome, BATCH_LOADED, b->nrows);
     }
     for (size_t r = 0; r < b->nrows && rc == 0; r++) {
         switch (b->outcome[r]) {
@@ -65,32 +78,174 @@ static int flush_batch(struct load *l, struct sl_error *err)
             l->res->rows_duplicate_key++;
             sb_reset(&p->msg);
             sqlite_sink_dup_message(p->sink, b, r, &p->msg);
-            emit_reject(l, b->line[r], p->cfg->contract->npk
-                            ? p->cfg->contract->fields[p->cfg->contract->pk[0]].name : NULL,
-                        "duplicate_key", sb_cstr(&p->msg), b->raw + b->raw_off[r],
-                        b->raw_off[r + 1] - b->raw_off[r], err, &rc);
+            rc = emit_reject(l, b->line[r], ct->npk ? ct->fields[ct->pk[0]].name : NULL,
+                             "duplicate_key", sb_cstr(&p->msg), b->raw + b->raw_off[r],
+                             b->raw_off[r + 1] - b->raw_off[r], err);
             break;
         default:
             break;
         }
     }
-    if (rc == 0) {
-        rc = plan_metrics_step(p->plan, b, err);
-    }
-    batch_clear(b);
     return rc;
+}
+
+/* After a slot was written: its loaded rows feed the metrics (on the reading thread, which
+ * has time to spare), then it is emptied for reuse. */
+static int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
+{
+    int rc = plan_metrics_step(l->p->plan, s->b, err);
+    batch_clear(s->b);
+    s->nrej = 0;
+    sb_reset(&s->arena);
+    return rc;
+}
+
+struct writer {
+    struct load *l;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct slot *pending; /* handed over, not yet taken */
+    int busy;             /* writing a slot */
+    int stop;
+    int rc;               /* first error of the writer */
+    struct sl_error err;
+    int started;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->pending == NULL && !w->stop) {
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        if (w->pending == NULL) {
+            break;
+        }
+        struct slot *s = w->pending;
+        w->pending = NULL;
+        w->busy = 1;
+        int skip = w->rc != 0;
+        pthread_mutex_unlock(&w->mu);
+        struct sl_error e = {0};
+        int rc = skip ? 0 : write_slot(w->l, s, &e);
+        pthread_mutex_lock(&w->mu);
+        if (rc != 0 && w->rc == 0) {
+            w->rc = rc;
+            w->err = e;
+        }
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Waits until the writer is idle; returns its first error. */
+static int writer_drain(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->pending != NULL || w->busy) {
+        pthread_cond_wait(&w->cv, &w->mu);
+    }
+    int rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* Hands s to the writer (starting it on first use); returns an earlier writer error. */
+static int writer_submit(struct writer *w, struct slot *s, struct sl_error *err)
+{
+    if (!w->started) {
+        if (pthread_create(&w->tid, NULL, writer_main, w) != 0) {
+            /* No thread: write it here. */
+            return write_slot(w->l, s, err);
+        }
+        w->started = 1;
+    }
+    int rc = writer_drain(w);
+    if (rc != 0) {
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->pending = s;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+/* Stops the writer; returns its first error (copied into err). */
+static int writer_finish(struct writer *w, struct sl_error *err)
+{
+    if (!w->started) {
+        return 0;
+    }
+    int rc = writer_drain(w);
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->tid, NULL);
+    w->started = 0;
+    if (rc != 0) {
+        sl_error_set(err, w->err.code, "%s", w->err.msg);
+    }
+    return rc;
+}
+
+/* ---- the reading side ------------------------------------------------------------------ */
+
+static int queue_reject(struct slot *s, const struct reject *rej, const struct csv_record *rec)
+{
+    if (s->nrej == s->caprej) {
+        size_t ncap = s->caprej ? s->caprej * 2 : 256;
+        struct qrej *nv = realloc(s->rej, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            return -1;
+        }
+        s->rej = nv;
+        s->caprej = ncap;
+    }
+    struct qrej *q = &s->rej[s->nrej++];
+    q->line = rec->line;
+    q->column = rej->column;
+    q->rule = rej->rule;
+    q->msg_off = s->arena.len;
+    q->msg_len = rej->msg.len;
+    sb_add(&s->arena, rej->msg.p, rej->msg.len);
+    sb_addc(&s->arena, '\0');
+    q->raw_off = s->arena.len;
+    q->raw_len = rec->raw_len;
+    sb_add(&s->arena, rec->raw, rec->raw_len);
+    return s->arena.failed ? -1 : 0;
+}
+
+static int slot_ready(const struct slot *s)
+{
+    return batch_full(s->b) || batch_bytes(s->b) + s->arena.len >= SLOT_MAX_BYTES ||
+           s->nrej >= s->b->cap;
 }
 
 int load_stream(struct load *l, struct sl_error *err)
 {
     struct pipeline *p = l->p;
     struct csv_record rec;
+    struct writer w = {.l = l};
     int rc = 0;
+    int cur = 0;
     struct csv_reader *rd = csv_reader_create(&p->csv, fd_read, &l->fd);
     if (rd == NULL) {
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    batch_clear(p->batch);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        batch_clear(p->slots[i].b);
+        p->slots[i].nrej = 0;
+        sb_reset(&p->slots[i].arena);
+    }
     plan_metrics_reset(p->plan);
     int got = csv_reader_next(rd, &rec, err);
     if (got < 0) {
@@ -106,23 +261,27 @@ int load_stream(struct load *l, struct sl_error *err)
     }
     report_header(l->rep, rec.raw, rec.raw_len);
     while ((got = csv_reader_next(rd, &rec, err)) > 0) {
+        struct slot *s = &p->slots[cur];
         l->res->rows_total++;
-        int v = validator_row(p->val, &rec, p->batch, &p->rej, err);
+        int v = validator_row(p->val, &rec, s->b, &p->rej, err);
         if (v < 0) {
             rc = v;
             goto out;
         }
-        if (v == 0) {
-            emit_reject(l, rec.line, p->rej.column, p->rej.rule, sb_cstr(&p->rej.msg), rec.raw,
-                        rec.raw_len, err, &rc);
-            if (rc != 0) {
+        if (v == 0 && queue_reject(s, &p->rej, &rec) != 0) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory queueing rejects");
+            goto out;
+        }
+        if (slot_ready(s)) {
+            if ((rc = writer_submit(&w, s, err)) != 0) {
                 goto out;
             }
-            continue;
-        }
-        if (batch_full(p->batch) || batch_bytes(p->batch) >= BATCH_MAX_BYTES) {
-            if ((rc = flush_batch(l, err)) != 0) {
-                goto out;
+            /* submit waited for the writer to finish the other slot: close it, reuse it */
+            cur ^= 1;
+            if (p->slots[cur].b->nrows > 0 || p->slots[cur].nrej > 0) {
+                if ((rc = finish_slot(l, &p->slots[cur], err)) != 0) {
+                    goto out;
+                }
             }
         }
     }
@@ -130,8 +289,17 @@ int load_stream(struct load *l, struct sl_error *err)
         rc = got;
         goto out;
     }
-    rc = flush_batch(l, err);
+    /* The last, partial slot is written here once the writer is idle. */
+    if ((rc = writer_finish(&w, err)) == 0 && (rc = finish_slot(l, &p->slots[cur ^ 1], err)) == 0 &&
+        (rc = write_slot(l, &p->slots[cur], err)) == 0) {
+        rc = finish_slot(l, &p->slots[cur], err);
+    }
 out:
+    if (writer_finish(&w, err) != 0 && rc == 0) {
+        rc = w.rc;
+    }
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
     l->res->blank_lines = csv_reader_blank_lines(rd);
     csv_reader_destroy(rd);
     return rc;

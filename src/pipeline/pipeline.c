@@ -39,9 +39,13 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
     }
     rc = SL_ENOMEM;
     types = plan_types(p->plan);
-    if (types == NULL || (p->val = validator_create(p->plan)) == NULL ||
-        (p->batch = batch_create(types, p->plan->ncols, cfg->batch_rows)) == NULL) {
+    if (types == NULL || (p->val = validator_create(p->plan)) == NULL) {
         goto out;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if ((p->slots[i].b = batch_create(types, p->plan->ncols, cfg->batch_rows)) == NULL) {
+            goto out;
+        }
     }
     if (!check_only && !cfg->sqlite_enabled) {
         rc = sl_error_set(err, SL_ECONFIG,
@@ -79,7 +83,11 @@ void pipeline_destroy(struct pipeline *p)
         return;
     }
     sqlite_sink_close(p->sink);
-    batch_destroy(p->batch);
+    for (size_t i = 0; i < 2; i++) {
+        batch_destroy(p->slots[i].b);
+        free(p->slots[i].rej);
+        sb_free(&p->slots[i].arena);
+    }
     validator_destroy(p->val);
     plan_destroy(p->plan);
     sb_free(&p->rej.msg);
@@ -430,8 +438,11 @@ archive:
     /* 6. Archive: only now does the input leave the claim folder. */
     close(fd);
     fd = -1;
-    rc = pipeline_archive(p, claim_dir, name, res->status == FILE_FAILED, want, res->archived_as,
-                          sizeof(res->archived_as), err);
+    char final[PATH_MAX];
+    rc = pipeline_archive(p, claim_dir, name, res->status == FILE_FAILED, want, final,
+                          sizeof(final), err);
+    snprintf(res->archived_as, sizeof(res->archived_as), "%s/%s",
+             res->status == FILE_FAILED ? cfg->failed : cfg->processed, final);
     report_free(&rep);
     res->duration_ms = now_ms() - t0;
     log_result(name, res, metrics.len ? sb_cstr(&metrics) : NULL);

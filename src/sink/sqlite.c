@@ -22,6 +22,7 @@ struct sqlite_sink {
     sqlite3_stmt *exists; /* primary key present? (update mode) */
     sqlite3_stmt *owner;  /* which file loaded a key (reject messages) */
     sqlite3_stmt *rej;    /* insert one reject */
+    char (*text)[40];     /* per column: date/datetime text bound SQLITE_STATIC until the step */
 };
 
 int sqlite_errcode(int rc)
@@ -270,6 +271,10 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
     }
     s->cfg = cfg;
     s->p = p;
+    if (p != NULL && (s->text = calloc(p->ncols + 1, sizeof(*s->text))) == NULL) {
+        sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
     if (readonly && !fs_exists(cfg->sqlite_path)) {
         rc = sl_error_set(err, SL_ENOTFOUND, "no database yet at %s", cfg->sqlite_path);
         goto out;
@@ -277,7 +282,9 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
     if (!readonly && (rc = fs_mkdir_parent(cfg->sqlite_path, err)) != 0) {
         goto out;
     }
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* NOMUTEX: one thread at a time uses the connection (load.c hands it over explicitly). */
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
     int src = sqlite3_open_v2(cfg->sqlite_path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
     if (src != SQLITE_OK) {
         rc = sl_error_set(err, sqlite_errcode(src), "cannot open database %s: %s",
@@ -322,6 +329,7 @@ void sqlite_sink_close(struct sqlite_sink *s)
     sqlite3_finalize(s->owner);
     sqlite3_finalize(s->rej);
     sqlite3_close(s->db);
+    free(s->text);
     free(s);
 }
 
@@ -347,10 +355,10 @@ void sqlite_sink_rollback(struct sqlite_sink *s)
     }
 }
 
-static int bind_value(sqlite3_stmt *st, int idx, const struct batch *b, size_t r, size_t c)
+static int bind_value(sqlite3_stmt *st, int idx, const struct batch *b, size_t r, size_t c,
+                      char buf[40])
 {
     const struct column *col = &b->cols[c];
-    char buf[40];
     if (col->null[r]) {
         return sqlite3_bind_null(st, idx);
     }
@@ -363,12 +371,12 @@ static int bind_value(sqlite3_stmt *st, int idx, const struct batch *b, size_t r
     case SL_T_NULL:
         return sqlite3_bind_int(st, idx, col->v.u8[r]);
     case SL_T_DATE: {
-        size_t n = types_format_date(col->v.i32[r], buf, sizeof(buf));
-        return sqlite3_bind_text(st, idx, buf, (int)n, SQLITE_TRANSIENT);
+        size_t n = types_format_date(col->v.i32[r], buf, 40);
+        return sqlite3_bind_text(st, idx, buf, (int)n, SQLITE_STATIC);
     }
     case SL_T_DATETIME: {
-        size_t n = types_format_datetime(col->v.i64[r], buf, sizeof(buf));
-        return sqlite3_bind_text(st, idx, buf, (int)n, SQLITE_TRANSIENT);
+        size_t n = types_format_datetime(col->v.i64[r], buf, 40);
+        return sqlite3_bind_text(st, idx, buf, (int)n, SQLITE_STATIC);
     }
     case SL_T_STR:
         return sqlite3_bind_text(st, idx, col->data + col->off[r],
@@ -381,7 +389,7 @@ static int bind_pk(struct sqlite_sink *s, sqlite3_stmt *st, const struct batch *
 {
     const struct contract *ct = s->cfg->contract;
     for (size_t k = 0; k < ct->npk; k++) {
-        int rc = bind_value(st, (int)k + 1, b, r, ct->pk[k]);
+        int rc = bind_value(st, (int)k + 1, b, r, ct->pk[k], s->text[ct->pk[k]]);
         if (rc != SQLITE_OK) {
             return rc;
         }
@@ -416,7 +424,7 @@ int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
             return db_fail(s, rc, "lookup", err);
         }
         for (size_t c = 0; c < p->ncols && rc == SQLITE_OK; c++) {
-            rc = bind_value(st, (int)c + 1, b, r, c);
+            rc = bind_value(st, (int)c + 1, b, r, c, s->text[c]);
         }
         if (rc == SQLITE_OK) {
             rc = sqlite3_bind_int64(st, (int)p->ncols + 1, file_id);

@@ -69,6 +69,32 @@ static void test_keyset(void **state)
     keyset_destroy(k);
 }
 
+static void test_keyset_i64_run_and_out_of_order(void **state)
+{
+    (void)state;
+    struct keyset *k = keyset_create();
+    uint64_t first = 0;
+    /* increasing ids with gaps: the sorted run */
+    for (int64_t i = 0; i < 50000; i++) {
+        assert_int_equal(keyset_insert_i64(k, i * 3, (uint64_t)i + 2, &first), 1);
+    }
+    assert_int_equal(keyset_insert_i64(k, 300, 9, &first), 0); /* in the run */
+    assert_int_equal(first, 102);
+    assert_int_equal(keyset_insert_i64(k, 301, 9, &first), 1); /* a gap: out of order */
+    assert_int_equal(keyset_insert_i64(k, 301, 10, &first), 0);
+    assert_int_equal(first, 9);
+    assert_int_equal(keyset_insert_i64(k, -5, 11, &first), 1);
+    assert_int_equal(keyset_insert_i64(k, 1000000, 12, &first), 1); /* run continues */
+    assert_int_equal(keyset_insert_i64(k, 1000000, 13, &first), 0);
+    assert_int_equal(first, 12);
+    assert_int_equal(keyset_insert_i64(k, INT64_MIN, 14, &first), 1);
+    assert_int_equal(keyset_insert_i64(k, INT64_MIN, 15, &first), 0);
+    assert_int_equal(keyset_count(k), 50004);
+    keyset_clear(k);
+    assert_int_equal(keyset_insert_i64(k, 300, 1, &first), 1);
+    keyset_destroy(k);
+}
+
 static void test_batch_rows_and_abort(void **state)
 {
     (void)state;
@@ -133,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test(test_strbuf_cap_is_sticky),
         cmocka_unit_test(test_keyset),
+        cmocka_unit_test(test_keyset_i64_run_and_out_of_order),
         cmocka_unit_test(test_batch_rows_and_abort),
         cmocka_unit_test(test_name_variants),
     };
