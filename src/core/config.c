@@ -246,7 +246,9 @@ static int parse_contract(struct cfg_load *ld, struct fy_node *n, int line)
     return rc;
 }
 
-/* The ventas contract of the embedded default, for configs without a contract key. */
+/* A config without a contract key gets the embedded default's whole data pipeline: the
+ * ventas contract and, unless the file sets them, its rules, derived columns and metrics
+ * (the default's derived columns and rule only make sense with its contract). */
 static int default_contract(struct cfg_load *ld)
 {
     struct fy_document *doc = NULL;
@@ -255,8 +257,20 @@ static int default_contract(struct cfg_load *ld)
                       ld->err);
     if (rc == 0) {
         struct fy_node *root = fy_document_root(doc);
+        const char *source = ld->source;
+        ld->source = EMBEDDED;
         rc = contract_from_node(yu_lookup(root, "contract", &line), EMBEDDED, &ld->c->contract,
                                 ld->err);
+        if (rc == 0 && !ld->has_rules) {
+            rc = cfg_parse_rules(ld, yu_lookup(root, "rules", &line), line);
+        }
+        if (rc == 0 && !ld->has_derive) {
+            rc = cfg_parse_derive(ld, yu_lookup(root, "derive", &line), line);
+        }
+        if (rc == 0 && !ld->has_metrics) {
+            rc = cfg_parse_metrics(ld, yu_lookup(root, "metrics", &line), line);
+        }
+        ld->source = source;
     }
     if (doc != NULL) {
         fy_document_destroy(doc);
@@ -361,7 +375,7 @@ static int load_root(struct cfg_load *ld, struct fy_node *root)
 int config_load_string(const char *yaml, size_t len, const char *source, const char *base_dir,
                        struct config **out, struct sl_error *err)
 {
-    struct cfg_load ld = {NULL, source != NULL ? source : "<string>", err, 0};
+    struct cfg_load ld = {.source = source != NULL ? source : "<string>", .err = err};
     struct fy_document *doc = NULL;
     int rc;
 

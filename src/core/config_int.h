@@ -19,6 +19,8 @@ struct cfg_load {
     const char *source; /* for messages */
     struct sl_error *err;
     int has_metrics;    /* a metrics key was present (even empty) */
+    int has_rules;      /* likewise for rules and derive */
+    int has_derive;
 };
 
 /* 1 when s matches [A-Za-z_][A-Za-z0-9_]* and has at most CFG_MAX_NAME bytes. */

@@ -111,6 +111,7 @@ static int parse_rule(struct cfg_load *ld, struct fy_node *item, size_t i, struc
 
 int cfg_parse_rules(struct cfg_load *ld, struct fy_node *n, int line)
 {
+    ld->has_rules = 1;
     struct config *c = ld->c;
     void *it = NULL;
     size_t count;
@@ -185,6 +186,7 @@ static int parse_derive_item(struct cfg_load *ld, struct fy_node *item, size_t i
 
 int cfg_parse_derive(struct cfg_load *ld, struct fy_node *n, int line)
 {
+    ld->has_derive = 1;
     struct config *c = ld->c;
     void *it = NULL;
     size_t count;

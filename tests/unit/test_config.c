@@ -258,12 +258,22 @@ static void test_absent_and_empty(void **state)
     assert_string_equal(c->source, "t.yaml");
     assert_int_equal(c->contract->nfields, 9); /* the ventas contract */
     assert_string_equal(c->contract->source, "<embedded default>");
-    assert_int_equal(c->nrules, 0);
-    assert_int_equal(c->nderive, 0);
-    assert_int_equal(c->nmetrics, 1);
+    /* without a contract, the default's whole data pipeline comes with it */
+    assert_int_equal(c->nrules, 1);
+    assert_int_equal(c->nderive, 3);
+    assert_int_equal(c->nmetrics, 4);
+    assert_string_equal(c->derive[1].name, "mes");
     assert_string_equal(c->metrics[0].name, "rows");
     assert_string_equal(c->metrics[0].expr, "count()");
     assert_string_equal(c->incoming, "ingest/incoming");
+    config_destroy(c);
+
+    /* with its own contract, a config gets no rules or derived columns it did not ask for */
+    c = load_string("contract: {fields: [{name: a, type: integer}]}\n", NULL);
+    assert_int_equal(c->nrules, 0);
+    assert_int_equal(c->nderive, 0);
+    assert_int_equal(c->nmetrics, 1);
+    assert_string_equal(c->metrics[0].expr, "count()");
     assert_int_equal(c->batch_rows, 8192);
     config_destroy(c);
 
@@ -571,8 +581,8 @@ static void test_load_null(void **state)
     assert_string_equal(c->base_dir, ".");
     assert_string_equal(c->log_level, "warn");
     assert_string_equal(c->incoming, "ingest/incoming");
-    assert_int_equal(c->nrules, 0);
-    assert_int_equal(c->nmetrics, 1);
+    assert_int_equal(c->nrules, 1); /* no contract key: the default pipeline */
+    assert_int_equal(c->nmetrics, 4);
     config_destroy(c);
 
     write_file("sluice.yaml", "log:\n  level: loud\n");
