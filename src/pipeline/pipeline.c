@@ -372,6 +372,9 @@ int pipeline_process(struct pipeline *p, const char *name, struct file_result *r
             goto transient;
         }
         row.id = id;
+        if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0) {
+            goto transient;
+        }
         /* 4. Load rows and rejects. */
         struct load l = {p, fd, name, id, &rep, 0, res};
         rc = load_stream(&l, &ferr);

@@ -22,8 +22,17 @@ struct sqlite_sink {
     sqlite3_stmt *exists; /* primary key present? (update mode) */
     sqlite3_stmt *owner;  /* which file loaded a key (reject messages) */
     sqlite3_stmt *rej;    /* insert one reject */
-    char (*text)[40];     /* per column: date/datetime text bound SQLITE_STATIC until the step */
+    sqlite3_stmt *multi;  /* insert MULTI_ROWS rows at once (no conflict possible) */
+    char (*text)[40];     /* per row of a statement and column: date/datetime text, bound
+                             SQLITE_STATIC until the step */
+    int pk_col;           /* the single INTEGER primary key column with no other UNIQUE
+                             column, or -1: then a batch whose keys are all above the table's
+                             maximum cannot conflict and takes the multi-row path */
+    int have_max;         /* the table had rows when the file's transaction began */
+    int64_t max_pk;
 };
+
+#define MULTI_ROWS 32
 
 int sqlite_errcode(int rc)
 {
@@ -218,7 +227,35 @@ static int prepare_rows(struct sqlite_sink *s, struct sl_error *err)
         sb_adds(&sql, " ON CONFLICT DO NOTHING");
     }
     rc = prepare(s, &sql, &s->ins, err);
-    if (rc != 0 || ct->npk == 0) {
+    if (rc != 0) {
+        goto out;
+    }
+    s->pk_col = -1;
+    if (ct->npk == 1 && ct->fields[ct->pk[0]].type == SL_T_INT) {
+        s->pk_col = (int)ct->pk[0];
+        for (size_t i = 0; i < ct->nfields; i++) {
+            if (ct->fields[i].unique && i != ct->pk[0]) {
+                s->pk_col = -1;
+            }
+        }
+    }
+    if (s->pk_col >= 0) {
+        sb_reset(&sql);
+        sb_adds(&sql, "INSERT INTO ");
+        quoted(&sql, cfg->table);
+        sb_adds(&sql, " VALUES ");
+        for (size_t r = 0; r < MULTI_ROWS; r++) {
+            sb_adds(&sql, r ? ", (" : "(");
+            for (size_t i = 0; i <= p->ncols; i++) {
+                sb_adds(&sql, i ? ", ?" : "?");
+            }
+            sb_addc(&sql, ')');
+        }
+        if ((rc = prepare(s, &sql, &s->multi, err)) != 0) {
+            goto out;
+        }
+    }
+    if (ct->npk == 0) {
         goto out;
     }
     sb_reset(&sql);
@@ -271,7 +308,7 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
     }
     s->cfg = cfg;
     s->p = p;
-    if (p != NULL && (s->text = calloc(p->ncols + 1, sizeof(*s->text))) == NULL) {
+    if (p != NULL && (s->text = calloc(MULTI_ROWS * (p->ncols + 1), sizeof(*s->text))) == NULL) {
         sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
@@ -328,6 +365,7 @@ void sqlite_sink_close(struct sqlite_sink *s)
     sqlite3_finalize(s->exists);
     sqlite3_finalize(s->owner);
     sqlite3_finalize(s->rej);
+    sqlite3_finalize(s->multi);
     sqlite3_close(s->db);
     free(s->text);
     free(s);
@@ -411,12 +449,42 @@ static int key_exists(struct sqlite_sink *s, const struct batch *b, size_t r, in
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
-                      uint64_t *updated, struct sl_error *err)
+int sqlite_sink_file_begin(struct sqlite_sink *s, struct sl_error *err)
+{
+    s->have_max = 0;
+    if (s->pk_col < 0) {
+        return 0;
+    }
+    struct strbuf sql = STRBUF_INIT;
+    sqlite3_stmt *st = NULL;
+    sb_adds(&sql, "SELECT max(");
+    quoted(&sql, s->p->cols[s->pk_col].name);
+    sb_adds(&sql, ") FROM ");
+    quoted(&sql, s->cfg->table);
+    int rc = prepare(s, &sql, &st, err);
+    sb_free(&sql);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        s->have_max = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        s->max_pk = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(s, rc, "max key", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Rows [from, to) one statement each, with per-row conflict handling. */
+static int write_rows(struct sqlite_sink *s, struct batch *b, size_t from, size_t to,
+                      int64_t file_id, uint64_t *updated, struct sl_error *err)
 {
     const struct plan *p = s->p;
     int update = s->cfg->on_duplicate_key == DUP_UPDATE && s->exists != NULL;
-    for (size_t r = 0; r < b->nrows; r++) {
+    for (size_t r = from; r < to; r++) {
         sqlite3_stmt *st = s->ins;
         int rc = SQLITE_OK;
         int existed = 0;
@@ -449,6 +517,58 @@ int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
         }
     }
     return 0;
+}
+
+/* No row of b can conflict: every key is above the largest key the table held when the file
+ * began, and the validator already made the file's own keys unique. */
+static int batch_conflict_free(const struct sqlite_sink *s, const struct batch *b)
+{
+    if (s->pk_col < 0) {
+        return 0;
+    }
+    if (!s->have_max) {
+        return 1;
+    }
+    const struct column *col = &b->cols[s->pk_col];
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (col->v.i64[r] <= s->max_pk) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
+                      uint64_t *updated, struct sl_error *err)
+{
+    const struct plan *p = s->p;
+    size_t r = 0;
+    if (batch_conflict_free(s, b)) {
+        /* MULTI_ROWS rows per statement: a fraction of the per-statement work per row. */
+        const int per = (int)p->ncols + 1;
+        for (; r + MULTI_ROWS <= b->nrows; r += MULTI_ROWS) {
+            int rc = SQLITE_OK;
+            for (size_t k = 0; k < MULTI_ROWS && rc == SQLITE_OK; k++) {
+                for (size_t c = 0; c < p->ncols && rc == SQLITE_OK; c++) {
+                    rc = bind_value(s->multi, (int)(k * per + c + 1), b, r + k, c,
+                                    s->text[k * (p->ncols + 1) + c]);
+                }
+                if (rc == SQLITE_OK) {
+                    rc = sqlite3_bind_int64(s->multi, (int)(k * per + per), file_id);
+                }
+            }
+            if (rc != SQLITE_OK) {
+                return db_fail(s, rc, "bind", err);
+            }
+            rc = sqlite3_step(s->multi);
+            sqlite3_reset(s->multi);
+            if (rc != SQLITE_DONE) {
+                return db_fail(s, rc, "insert", err);
+            }
+            memset(b->outcome + r, BATCH_LOADED, MULTI_ROWS);
+        }
+    }
+    return write_rows(s, b, r, b->nrows, file_id, updated, err);
 }
 
 void sqlite_sink_dup_message(struct sqlite_sink *s, const struct batch *b, size_t r,

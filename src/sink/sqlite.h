@@ -27,6 +27,8 @@ int sqlite_sink_begin(struct sqlite_sink *s, struct sl_error *err); /* BEGIN IMM
 int sqlite_sink_commit(struct sqlite_sink *s, struct sl_error *err);
 void sqlite_sink_rollback(struct sqlite_sink *s);
 
+/* Call once per file, inside its transaction, before the first write. */
+int sqlite_sink_file_begin(struct sqlite_sink *s, struct sl_error *err);
 /* Inserts b's rows tagged with file_id, applying cfg->on_duplicate_key; sets each row's
  * outcome (LOADED, DUP_SKIP, DUP_REJECT). *updated counts rows that replaced an existing key. */
 int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
