@@ -49,6 +49,11 @@ static void print_line(const char *name, const struct file_result *r)
         fprintf(stderr, "%-9s %s: %s\n", "FAILED", name, r->error);
         return;
     }
+    if (r->status == FILE_DUPLICATE) {
+        fprintf(stderr, "%-9s %s: same content as an already loaded file; nothing loaded\n",
+                "duplicate", name);
+        return;
+    }
     fprintf(stderr,
             "%-9s %s: %llu rows, %llu loaded, %llu rejected, %llu duplicate key (%.1f ms)\n",
             file_status_name(r->status), name, (unsigned long long)r->rows_total,

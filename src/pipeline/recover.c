@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,9 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
     }
     int present = 0;
     int has = claimed_input(dir, name, sizeof(name), &present);
+    if (has < 0) {
+        return 0; /* not a folder: nothing of ours */
+    }
     int found = ledger_find_claim(sqlite_sink_db(p->sink), claim, &status, &archived, err);
     if (found < 0) {
         return found;
@@ -127,6 +131,22 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
     return rc;
 }
 
+/* A claim of a process that is still running (another `sluice once` on the same folders)
+ * is not a crash's leftover: leave it alone.  Claim names are c<time>-<pid>-<n>. */
+static int claim_is_live(const char *claim)
+{
+    const char *dash = strchr(claim, '-');
+    if (dash == NULL) {
+        return 0;
+    }
+    char *end;
+    long pid = strtol(dash + 1, &end, 10);
+    if (end == dash + 1 || *end != '-' || pid <= 0 || pid == (long)getpid()) {
+        return 0;
+    }
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 int pipeline_recover(struct pipeline *p, struct sl_error *err)
 {
     DIR *d = opendir(p->cfg->work);
@@ -138,7 +158,8 @@ int pipeline_recover(struct pipeline *p, struct sl_error *err)
     int rc = 0;
     struct dirent *de;
     while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == 'c' && de->d_type == DT_DIR) {
+        if (de->d_name[0] == 'c' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
+            !claim_is_live(de->d_name)) {
             rc = recover_one(p, de->d_name, err);
         }
     }

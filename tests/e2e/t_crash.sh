@@ -24,4 +24,21 @@ expect_eq "after kills: nothing left in incoming" "$(count_files ingest/incoming
 expect_eq "after kills: no claim leftovers" "$(find ingest/.work -mindepth 1 | wc -l | tr -d ' ')" 0
 expect_eq "after kills: one rejects.csv per file" "$(count_files ingest/failed '*.rejects.csv')" 6
 
+# --- two processes on the same folders at once: every file exactly once ----------------
+fresh
+run gen 40 --rows 500 --bad-ratio 0.02 --seed 12
+bad=$(printf '%s' "$OUT" | sed -n 's/.* 20000 rows, \([0-9]*\) bad.*/\1/p')
+"$SLUICE" -q once >/dev/null 2>&1 &
+p1=$!
+"$SLUICE" -q once >/dev/null 2>&1 &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+expect_eq "concurrent: both exit 0" "$r1/$r2" "0/0"
+expect_eq "concurrent: rows exactly once" "$(sq 'select count(*), count(distinct venta_id) from ventas_near_rt')" "$((20000 - bad))|$((20000 - bad))"
+expect_eq "concurrent: one ledger row per file" "$(sq "select count(*), count(distinct sha256) from sluice_files")" "40|40"
+expect_eq "concurrent: all archived" "$(count_files ingest/processed '*.csv')" 40
+
 e2e_done
