@@ -130,23 +130,6 @@ static int parse_typed(struct fctx *fc, struct fy_node *n, const char *key, int 
                    fat(fc, key, line)->what, exp, yu_describe(n, got, sizeof(got)));
 }
 
-/* -1, 0, 1 as a < b, a == b, a > b for two values of one ordered type. */
-static int value_cmp(const struct sl_value *a, const struct sl_value *b)
-{
-    switch (a->type) {
-    case SL_T_INT:
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-    case SL_T_NUM:
-        return (a->u.d > b->u.d) - (a->u.d < b->u.d);
-    case SL_T_DATE:
-        return (a->u.days > b->u.days) - (a->u.days < b->u.days);
-    case SL_T_DATETIME:
-        return (a->u.us > b->u.us) - (a->u.us < b->u.us);
-    default:
-        return 0;
-    }
-}
-
 static int parse_bound(struct fctx *fc, struct fy_node *cons, const char *name, int *has,
                        struct sl_value *v)
 {
@@ -305,7 +288,7 @@ static int parse_constraints(struct fctx *fc, struct fy_node *field, char *suffi
     if (rc == 0) {
         rc = parse_bound(fc, cons, "maximum", &f->has_max, &f->max);
     }
-    if (rc == 0 && f->has_min && f->has_max && value_cmp(&f->min, &f->max) > 0) {
+    if (rc == 0 && f->has_min && f->has_max && sl_value_cmp(&f->min, &f->max) > 0) {
         yu_lookup(cons, "maximum", &line);
         rc = ffail(fc, "constraints.maximum", line, "maximum is less than minimum");
     }

@@ -213,30 +213,6 @@ static int is_missing(const struct contract *ct, const struct csv_field *f)
     return 0;
 }
 
-static int value_cmp(const struct sl_value *a, const struct sl_value *b)
-{
-    switch (a->type) {
-    case SL_T_INT:
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-    case SL_T_NUM:
-        return (a->u.d > b->u.d) - (a->u.d < b->u.d);
-    case SL_T_DATE:
-        return (a->u.days > b->u.days) - (a->u.days < b->u.days);
-    case SL_T_DATETIME:
-        return (a->u.us > b->u.us) - (a->u.us < b->u.us);
-    case SL_T_BOOL:
-        return a->u.b - b->u.b;
-    case SL_T_STR: {
-        size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
-        int c = n ? memcmp(a->u.s.p, b->u.s.p, n) : 0;
-        return c ? c : (a->u.s.n > b->u.s.n) - (a->u.s.n < b->u.s.n);
-    }
-    case SL_T_NULL:
-        break;
-    }
-    return 0;
-}
-
 static size_t utf8_len(const char *p, size_t n)
 {
     size_t k = 0;
@@ -299,14 +275,14 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
         return 0;
     }
     out->type = fd->type;
-    if (fd->has_min && value_cmp(out, &fd->min) < 0) {
+    if (fd->has_min && sl_value_cmp(out, &fd->min) < 0) {
         problem(rej, fd->name, "minimum");
         echo(&rej->msg, f->p, f->n);
         sb_adds(&rej->msg, " is below the minimum ");
         value_text(&rej->msg, &fd->min, 0);
         return 0;
     }
-    if (fd->has_max && value_cmp(out, &fd->max) > 0) {
+    if (fd->has_max && sl_value_cmp(out, &fd->max) > 0) {
         problem(rej, fd->name, "maximum");
         echo(&rej->msg, f->p, f->n);
         sb_adds(&rej->msg, " is above the maximum ");
@@ -316,7 +292,7 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
     if (fd->n_enum > 0) {
         int hit = 0;
         for (size_t i = 0; i < fd->n_enum && !hit; i++) {
-            hit = value_cmp(out, &fd->enum_vals[i]) == 0;
+            hit = sl_value_cmp(out, &fd->enum_vals[i]) == 0;
         }
         if (!hit) {
             problem(rej, fd->name, "enum");

@@ -27,3 +27,30 @@ int sl_type_from_name(const char *name, enum sl_type *out)
     }
     return -1;
 }
+
+int sl_value_cmp(const struct sl_value *a, const struct sl_value *b)
+{
+    switch (a->type) {
+    case SL_T_INT:
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    case SL_T_NUM:
+        return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+    case SL_T_DATE:
+        return (a->u.days > b->u.days) - (a->u.days < b->u.days);
+    case SL_T_DATETIME:
+        return (a->u.us > b->u.us) - (a->u.us < b->u.us);
+    case SL_T_BOOL:
+        return (a->u.b != 0) - (b->u.b != 0);
+    case SL_T_STR: {
+        size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
+        int c = n ? memcmp(a->u.s.p, b->u.s.p, n) : 0;
+        if (c != 0) {
+            return c < 0 ? -1 : 1;
+        }
+        return (a->u.s.n > b->u.s.n) - (a->u.s.n < b->u.s.n);
+    }
+    case SL_T_NULL:
+        break;
+    }
+    return 0;
+}

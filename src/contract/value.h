@@ -35,6 +35,10 @@ struct sl_value {
     } u;
 };
 
+/* -1, 0, 1 as a < b, a == b, a > b for two non-null values of the same type (strings
+ * bytewise, shorter first on a common prefix). */
+int sl_value_cmp(const struct sl_value *a, const struct sl_value *b);
+
 /* "integer", "number", "string", "boolean", "date", "datetime", "null". */
 const char *sl_type_name(enum sl_type t);
 /* Parses a Table Schema type name; returns -1 when unknown. */
