@@ -7,7 +7,7 @@
 
 #include "sink/sqlite.h"
 
-static const char ledger_ddl[] =
+const char ledger_ddl[] =
     "CREATE TABLE IF NOT EXISTS sluice_files ("
     " id INTEGER PRIMARY KEY,"
     " file_name TEXT NOT NULL,"
@@ -36,12 +36,6 @@ static const char ledger_ddl[] =
 static int fail(sqlite3 *db, int rc, const char *what, struct sl_error *err)
 {
     return sl_error_set(err, sqlite_errcode(rc), "ledger %s: %s", what, sqlite3_errmsg(db));
-}
-
-int ledger_init(sqlite3 *db, struct sl_error *err)
-{
-    int rc = sqlite3_exec(db, ledger_ddl, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fail(db, rc, "create", err);
 }
 
 int ledger_find_loaded(sqlite3 *db, const char *sha256, const char *table, int64_t *id,

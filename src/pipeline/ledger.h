@@ -28,7 +28,8 @@ struct ledger_row {
     double duration_ms;
 };
 
-int ledger_init(sqlite3 *db, struct sl_error *err); /* creates the table and indexes */
+/* The table and its indexes (CREATE ... IF NOT EXISTS); the SQLite sink runs it at open. */
+extern const char ledger_ddl[];
 /* Looks for a loaded (ok/partial) file with this content for this table: 1 found (*id set),
  * 0 not found, < 0 error. */
 int ledger_find_loaded(sqlite3 *db, const char *sha256, const char *table, int64_t *id,

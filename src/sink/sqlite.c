@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "contract/types.h"
 #include "contract/valuefmt.h"
@@ -60,6 +61,22 @@ static int db_fail(struct sqlite_sink *s, int rc, const char *what, struct sl_er
 static int exec(struct sqlite_sink *s, const char *sql, struct sl_error *err)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_fail(s, rc, sql, err);
+}
+
+/* Setup statements (journal mode, DDL) can meet SQLITE_BUSY without the busy handler being
+ * called, e.g. while another process creates the same database: retry them for a while. */
+static int exec_setup(struct sqlite_sink *s, const char *sql, struct sl_error *err)
+{
+    int rc = SQLITE_BUSY;
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+            break;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     return rc == SQLITE_OK ? 0 : db_fail(s, rc, sql, err);
 }
 
@@ -283,7 +300,7 @@ static int prepare_rejects(struct sqlite_sink *s, struct sl_error *err)
     sb_adds(&sql, " (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, source_file TEXT NOT "
                   "NULL, line INTEGER NOT NULL, column_name TEXT, rule TEXT NOT NULL, message "
                   "TEXT NOT NULL, raw_line ANY NOT NULL) STRICT");
-    int rc = exec(s, sb_cstr(&sql), err);
+    int rc = exec_setup(s, sb_cstr(&sql), err);
     if (rc == 0) {
         sb_reset(&sql);
         sb_adds(&sql, "INSERT INTO ");
@@ -334,15 +351,15 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
         goto done;
     }
     /* page_size only takes effect on a new database; 16 KiB measured faster for bulk loads. */
-    if ((rc = exec(s, "PRAGMA page_size=16384", err)) != 0 ||
-        (rc = exec(s, "PRAGMA journal_mode=WAL", err)) != 0 ||
-        (rc = exec(s, "PRAGMA synchronous=FULL", err)) != 0 ||
-        (rc = ledger_init(s->db, err)) != 0) {
+    if ((rc = exec_setup(s, "PRAGMA page_size=16384", err)) != 0 ||
+        (rc = exec_setup(s, "PRAGMA journal_mode=WAL", err)) != 0 ||
+        (rc = exec_setup(s, "PRAGMA synchronous=FULL", err)) != 0 ||
+        (rc = exec_setup(s, ledger_ddl, err)) != 0) {
         goto out;
     }
     if (p != NULL) {
         build_create(p, cfg->table, &sql);
-        if ((rc = exec(s, sb_cstr(&sql), err)) != 0 || (rc = check_shape(s, err)) != 0 ||
+        if ((rc = exec_setup(s, sb_cstr(&sql), err)) != 0 || (rc = check_shape(s, err)) != 0 ||
             (rc = prepare_rows(s, err)) != 0 || (rc = prepare_rejects(s, err)) != 0) {
             goto out;
         }
