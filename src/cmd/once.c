@@ -43,6 +43,21 @@ int once_accept(const char *name)
     return strcasecmp(name + n - 4, ".csv") == 0;
 }
 
+static int quiet_skips;
+
+static void report_skip(const char *name, const char *why)
+{
+    struct log_line l;
+    log_begin(&l, LOG_WARN, "file_skipped");
+    log_str(&l, "file", name);
+    log_str(&l, "reason", why);
+    log_end(&l);
+    if (!quiet_skips) {
+        fprintf(stderr, "%-9s %s: not a regular file (%s); left where it is, never opened\n",
+                "skipped", name, why);
+    }
+}
+
 static void print_line(const char *name, const struct file_result *r)
 {
     if (r->status == FILE_FAILED) {
@@ -94,6 +109,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
     struct fs_entry *files = NULL;
     size_t nfiles = 0;
     uint64_t counts[5] = {0};
+    quiet_skips = cli->quiet;
     if (log_open(cfg->log_path, cfg->log_level, &err) != 0) {
         fprintf(stderr, "sluice: %s\n", err.msg);
         code = err.code == SL_ECONFIG ? EXIT_CONFIG : EXIT_FAILED;
@@ -105,7 +121,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (pipeline_recover(p, &err) != 0 ||
-        fs_list(cfg->incoming, once_accept, &files, &nfiles, &err) != 0) {
+        fs_list(cfg->incoming, once_accept, report_skip, &files, &nfiles, &err) != 0) {
         fprintf(stderr, "sluice: %s\n", err.msg);
         code = EXIT_FAILED;
         goto out;

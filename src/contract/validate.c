@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "contract/types.h"
 #include "contract/valuefmt.h"
@@ -133,10 +134,14 @@ int validator_header(struct validator *v, const struct csv_record *hdr, struct s
         }
         for (size_t d = 0; d < c; d++) {
             const struct csv_field *g = &hdr->fields[d];
-            if (g->n == f->n && memcmp(g->p, f->p, f->n) == 0) {
+            /* Names that differ only in case are duplicates too: never last-wins. */
+            if (g->n == f->n && strncasecmp(g->p, f->p, f->n) == 0) {
+                int exact = memcmp(g->p, f->p, f->n) == 0;
                 return sl_error_set(err, SL_EHEADER,
-                                    "line %llu: duplicate column name '%.*s' (columns %zu and %zu)",
-                                    (unsigned long long)hdr->line, (int)f->n, f->p, d + 1, c + 1);
+                                    "line %llu: duplicate column name '%.*s' (columns %zu and "
+                                    "%zu%s)",
+                                    (unsigned long long)hdr->line, (int)f->n, f->p, d + 1, c + 1,
+                                    exact ? "" : " differ only in case");
             }
         }
         int found = 0;

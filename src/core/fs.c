@@ -195,7 +195,14 @@ void fs_entries_free(struct fs_entry *e, size_t n)
     free(e);
 }
 
-int fs_list(const char *dir, int (*accept)(const char *name), struct fs_entry **out, size_t *n,
+static const char *kind_of(mode_t m)
+{
+    return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a folder"
+           : S_ISSOCK(m) ? "a socket" : "a device or special file";
+}
+
+int fs_list(const char *dir, int (*accept)(const char *name),
+            void (*skipped)(const char *name, const char *why), struct fs_entry **out, size_t *n,
             struct sl_error *err)
 {
     int rc = SL_ENOMEM;
@@ -212,9 +219,14 @@ int fs_list(const char *dir, int (*accept)(const char *name), struct fs_entry **
             continue;
         }
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(st.st_mode)) {
-            continue; /* vanished, a symlink, a FIFO, a folder: not ours to take */
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            continue; /* vanished */
+        }
+        if (!S_ISREG(st.st_mode)) {
+            if (skipped != NULL) {
+                skipped(de->d_name, kind_of(st.st_mode)); /* never followed, opened or moved */
+            }
+            continue;
         }
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 64;

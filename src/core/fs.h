@@ -36,8 +36,11 @@ struct fs_entry {
     uint64_t size;
 };
 /* Regular (non-symlink) files of dir whose names pass accept (NULL = all), oldest first
- * (mtime, then name).  *out is a new array (free with fs_entries_free). */
-int fs_list(const char *dir, int (*accept)(const char *name), struct fs_entry **out, size_t *n,
+ * (mtime, then name).  *out is a new array (free with fs_entries_free).  Accepted names that
+ * are not regular files (symlinks, FIFOs, folders, devices) are passed to skipped, if not
+ * NULL, with the reason. */
+int fs_list(const char *dir, int (*accept)(const char *name),
+            void (*skipped)(const char *name, const char *why), struct fs_entry **out, size_t *n,
             struct sl_error *err);
 void fs_entries_free(struct fs_entry *e, size_t n);
 

@@ -168,28 +168,25 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
     char rep[PATH_MAX];
     char got[PATH_MAX];
     int rc = 0;
-    if (fs_join(src, sizeof(src), claim_dir, name) != 0) {
-        return sl_error_set(err, SL_EIO, "path too long");
-    }
-    if (fs_exists(src)) {
+    if (name != NULL && fs_join(src, sizeof(src), claim_dir, name) == 0 && fs_exists(src)) {
         rc = fs_move_unique(src, failed ? cfg->failed : cfg->processed, want ? want : name,
                             final, cap, err);
         if (rc != 0) {
             return rc;
         }
-    } else if (want != NULL) {
-        snprintf(final, cap, "%s", want); /* moved before a crash */
     } else {
-        snprintf(final, cap, "%s", name);
+        snprintf(final, cap, "%s", want ? want : name ? name : "unknown"); /* moved before a crash */
     }
-    static const char *const suffixes[] = {".rejects.csv", ".error.json"};
+    /* Reports are named after the archived input: NAME.rejects.csv, NAME.error.json (the name
+     * cut so that the whole fits NAME_MAX with room for a ".N" variant). */
+    static const char *const inner[] = {REPORT_REJECTS, REPORT_ERROR};
     for (size_t i = 0; i < 2; i++) {
-        snprintf(rep, sizeof(rep), "%s/%s%s", claim_dir, name, suffixes[i]);
-        if (!fs_exists(rep)) {
+        if (fs_join(rep, sizeof(rep), claim_dir, inner[i]) != 0 || !fs_exists(rep)) {
             continue;
         }
-        char wantrep[PATH_MAX];
-        snprintf(wantrep, sizeof(wantrep), "%s%s", final, suffixes[i]);
+        char wantrep[NAME_MAX + 1];
+        int room = (int)(NAME_MAX - strlen(inner[i]) - 8);
+        snprintf(wantrep, sizeof(wantrep), "%.*s%s", room, final, inner[i]);
         if ((rc = fs_move_unique(rep, cfg->failed, wantrep, got, sizeof(got), err)) != 0) {
             return rc;
         }

@@ -15,44 +15,21 @@
 #include "pipeline/internal.h"
 #include "pipeline/ledger.h"
 
-static int has_suffix(const char *s, const char *suf)
+/* The input's name inside a claim folder: the one entry that is not a report (reports have
+ * dot-names; inputs never do).  1 found, 0 not there (moved out before a crash), -1 when dir
+ * is not a readable folder. */
+static int claimed_input(const char *dir, char *name, size_t cap)
 {
-    size_t n = strlen(s);
-    size_t m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-/* The input's name inside a claim folder: the one entry that is not a report; when a crash
- * came after the input was moved out, the name its reports carry.  1 found, 0 empty. */
-static int claimed_input(const char *dir, char *name, size_t cap, int *input_present)
-{
-    static const char *const sufs[] = {".rejects.csv", ".error.json"};
     DIR *d = opendir(dir);
     if (d == NULL) {
         return -1;
     }
     struct dirent *de;
     int found = 0;
-    *input_present = 0;
     while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-            continue;
-        }
-        int report = 0;
-        for (size_t i = 0; i < 2 && !report; i++) {
-            if (has_suffix(de->d_name, sufs[i])) {
-                report = 1;
-                if (!found) {
-                    snprintf(name, cap, "%.*s", (int)(strlen(de->d_name) - strlen(sufs[i])),
-                             de->d_name);
-                    found = 1;
-                }
-            }
-        }
-        if (!report) {
+        if (de->d_name[0] != '.') {
             snprintf(name, cap, "%s", de->d_name);
             found = 1;
-            *input_present = 1;
             break;
         }
     }
@@ -63,20 +40,13 @@ static int claimed_input(const char *dir, char *name, size_t cap, int *input_pre
 /* Removes leftovers of an uncommitted attempt; the input itself is kept. */
 static void drop_reports(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        return;
-    }
-    struct dirent *de;
     char path[PATH_MAX];
-    while ((de = readdir(d)) != NULL) {
-        if (has_suffix(de->d_name, ".rejects.csv") || has_suffix(de->d_name, ".error.json")) {
-            if (fs_join(path, sizeof(path), dir, de->d_name) == 0) {
-                unlink(path);
-            }
-        }
+    if (fs_join(path, sizeof(path), dir, REPORT_REJECTS) == 0) {
+        unlink(path);
     }
-    closedir(d);
+    if (fs_join(path, sizeof(path), dir, REPORT_ERROR) == 0) {
+        unlink(path);
+    }
 }
 
 static int recover_one(struct pipeline *p, const char *claim, struct sl_error *err)
@@ -89,8 +59,7 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
     if (fs_join(dir, sizeof(dir), cfg->work, claim) != 0) {
         return sl_error_set(err, SL_EIO, "path too long");
     }
-    int present = 0;
-    int has = claimed_input(dir, name, sizeof(name), &present);
+    int has = claimed_input(dir, name, sizeof(name));
     if (has < 0) {
         return 0; /* not a folder: nothing of ours */
     }
@@ -111,11 +80,11 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
             const char *slash = strrchr(archived, '/');
             want = slash ? slash + 1 : archived;
         }
-        rc = pipeline_archive(p, dir, has > 0 ? name : (want ? want : "?"),
-                              strcmp(status, "failed") == 0, want, got, sizeof(got), err);
+        rc = pipeline_archive(p, dir, has > 0 ? name : NULL, strcmp(status, "failed") == 0, want,
+                              got, sizeof(got), err);
     } else {
         drop_reports(dir);
-        if (present) {
+        if (has > 0) {
             if (fs_join(src, sizeof(src), dir, name) != 0) {
                 rc = sl_error_set(err, SL_EIO, "path too long");
             } else {

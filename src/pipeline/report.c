@@ -28,9 +28,11 @@ void report_header(struct report *r, const char *raw, size_t n)
     sb_add(&r->hdr, raw, n);
 }
 
+/* In the claim folder the reports have fixed dot-names: an input can be called anything up to
+ * NAME_MAX bytes, but never starts with a dot (those are never taken). */
 static void path_of(const struct report *r, const char *suffix, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s/%s%s", r->dir, r->name, suffix);
+    snprintf(buf, cap, "%s/%s", r->dir, suffix);
 }
 
 static void flush(struct report *r)
@@ -75,7 +77,7 @@ void report_reject(struct report *r, uint64_t line, const char *column, const ch
     }
     if (r->fd < 0) {
         char path[PATH_MAX];
-        path_of(r, ".rejects.csv", path, sizeof(path));
+        path_of(r, REPORT_REJECTS, path, sizeof(path));
         r->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
         if (r->fd < 0) {
             r->sticky = SL_EIO;
@@ -143,7 +145,7 @@ int report_error_json(struct report *r, const char *sha256, const char *code, co
     sb_adds(&j, ",\n  \"first_errors\": [");
     sb_add(&j, r->first.p, r->first.len);
     sb_adds(&j, "]\n}\n");
-    path_of(r, ".error.json", path, sizeof(path));
+    path_of(r, REPORT_ERROR, path, sizeof(path));
     int rc;
     if (j.failed) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -171,9 +173,9 @@ void report_discard(struct report *r)
     char path[PATH_MAX];
     report_free(r);
     if (r->dir != NULL) {
-        path_of(r, ".rejects.csv", path, sizeof(path));
+        path_of(r, REPORT_REJECTS, path, sizeof(path));
         unlink(path);
-        path_of(r, ".error.json", path, sizeof(path));
+        path_of(r, REPORT_ERROR, path, sizeof(path));
         unlink(path);
     }
 }

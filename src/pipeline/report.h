@@ -12,6 +12,8 @@
 #include "core/strbuf.h"
 
 #define REPORT_FIRST_ERRORS 20
+#define REPORT_REJECTS ".rejects.csv" /* names inside the claim folder */
+#define REPORT_ERROR ".error.json"
 
 struct report {
     const char *dir;  /* claim folder (borrowed) */
