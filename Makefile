@@ -27,7 +27,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/sluice
 
-.PHONY: all test test-run unit bench demo clean deps asan
+.PHONY: all test test-run unit bench demo clean deps asan valgrind
 all: $(BIN) sluice
 
 sluice: $(BIN)
@@ -63,6 +63,10 @@ test-run: all unit
 
 asan: deps
 	@$(MAKE) --no-print-directory SAN=1 test-run
+
+valgrind: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/valgrind.sh build
 
 bench: deps
 	@$(MAKE) --no-print-directory all

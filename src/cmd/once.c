@@ -1,6 +1,7 @@
 /* once.c - `sluice once`: recover what a crash left, then process every file present in
  * the input folder, oldest first, and exit with a code that says whether any failed. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -45,8 +46,22 @@ int once_accept(const char *name)
 
 static int quiet_skips;
 
+/* A file name for a terminal line: control bytes (a newline in a name, an escape sequence)
+ * become '?', so one file is always one line.  The JSON log keeps the exact name. */
+static const char *shown(const char *name, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; name[i] != '\0' && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)name[i];
+        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
 static void report_skip(const char *name, const char *why)
 {
+    char buf[NAME_MAX + 1];
     struct log_line l;
     log_begin(&l, LOG_WARN, "file_skipped");
     log_str(&l, "file", name);
@@ -54,12 +69,14 @@ static void report_skip(const char *name, const char *why)
     log_end(&l);
     if (!quiet_skips) {
         fprintf(stderr, "%-9s %s: not a regular file (%s); left where it is, never opened\n",
-                "skipped", name, why);
+                "skipped", shown(name, buf, sizeof(buf)), why);
     }
 }
 
-static void print_line(const char *name, const struct file_result *r)
+static void print_line(const char *raw_name, const struct file_result *r)
 {
+    char buf[NAME_MAX + 1];
+    const char *name = shown(raw_name, buf, sizeof(buf));
     if (r->status == FILE_FAILED) {
         fprintf(stderr, "%-9s %s: %s\n", "FAILED", name, r->error);
         return;
@@ -130,8 +147,9 @@ int cmd_once(struct cli *cli, int argc, char **argv)
         struct file_result r;
         sl_error_clear(&err);
         if (pipeline_process(p, files[i].name, &r, &err) != 0) {
+            char buf[NAME_MAX + 1];
             fprintf(stderr, "%-9s %s: %s (%s; the file was left in %s)\n", "ERROR",
-                    files[i].name, err.msg, sl_errclass_name(err.code), cfg->incoming);
+                    shown(files[i].name, buf, sizeof(buf)), err.msg, sl_errclass_name(err.code), cfg->incoming);
             code = EXIT_FAILED;
             continue;
         }

@@ -178,14 +178,14 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
         snprintf(final, cap, "%s", want ? want : name ? name : "unknown"); /* moved before a crash */
     }
     /* Reports are named after the archived input: NAME.rejects.csv, NAME.error.json (the name
-     * cut so that the whole fits NAME_MAX with room for a ".N" variant). */
+     * cut only when the whole would not fit NAME_MAX). */
     static const char *const inner[] = {REPORT_REJECTS, REPORT_ERROR};
     for (size_t i = 0; i < 2; i++) {
         if (fs_join(rep, sizeof(rep), claim_dir, inner[i]) != 0 || !fs_exists(rep)) {
             continue;
         }
         char wantrep[NAME_MAX + 1];
-        int room = (int)(NAME_MAX - strlen(inner[i]) - 8);
+        int room = (int)(NAME_MAX - strlen(inner[i]));
         snprintf(wantrep, sizeof(wantrep), "%.*s%s", room, final, inner[i]);
         if ((rc = fs_move_unique(rep, cfg->failed, wantrep, got, sizeof(got), err)) != 0) {
             return rc;
