@@ -1,7 +1,7 @@
 # sluice - build with `make`, test with `make test`, sanitizers with `make SAN=1 test`.
 # Dependencies are found with pkg-config; scripts/deps.sh installs them on Debian 12.
 
-PKGS     := sqlite3 libfyaml libcrypto
+PKGS     := sqlite3 libfyaml libcrypto libzstd zlib snappy
 VERSION  := 0.1.0
 CC       ?= cc
 SAN      ?= 0

@@ -4,7 +4,8 @@
 set -eu
 
 # build and runtime libraries, then test and bench tools
-PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libcmocka-dev
+PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libzstd-dev libsnappy-dev
+zlib1g-dev libcmocka-dev
 sqlite3 valgrind time bc"
 
 missing=""

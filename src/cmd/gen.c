@@ -93,15 +93,16 @@ static int parse_u64(const char *s, uint64_t *out)
 static const char *const metodos[] = {"efectivo", "tarjeta", "transferencia", "paypal"};
 static const char *const estados[] = {"completada", "pendiente", "cancelada", "devuelta"};
 
-static void gen_row(struct strbuf *sb, int64_t id, int64_t prev_id, int64_t base_us, uint64_t j,
-                    int bad)
+static void gen_row(struct strbuf *sb, int64_t id, int64_t prev_id, int64_t base_us,
+                    int64_t step_us, uint64_t j, int bad)
 {
     int64_t cliente = rndi(1, 5000), producto = rndi(1, 200), cantidad = rndi(1, 5);
     long cents = (long)rndi(1000, 50000);
     double precio = (double)cents / 100.0;
     long total_cents = cents * (long)cantidad;
     char fecha[40];
-    types_format_datetime(base_us + (int64_t)j * 3600000000LL + rndi(0, 3599) * 1000000LL, fecha,
+    int64_t jitter = step_us >= 2000000 ? rndi(0, step_us / 1000000 - 1) * 1000000LL : 0;
+    types_format_datetime(base_us + (int64_t)j * step_us + jitter, fecha,
                           sizeof(fecha));
     const char *metodo = metodos[rnd() % 4];
     const char *estado = estados[rnd() % 4];
@@ -243,7 +244,12 @@ int cmd_gen(struct cli *cli, int argc, char **argv)
         snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", out_dir, name);
         snprintf(dst, sizeof(dst), "%s/%s", out_dir, name);
         /* like the seed: a base date 1-30 days ago, one sale per hour from there */
-        int64_t base = (now_us() / 3600000000LL - rndi(24, 720)) * 3600000000LL;
+        /* like the seed: one sale an hour from a base date 1-30 days back; a big file packs its
+         * sales closer (at most 30 days in all, whole seconds) and all lie in the past */
+        const int64_t hour = 3600000000LL, span = 30 * 24 * hour;
+        int64_t step = rows > 0 && (int64_t)rows * hour > span ? span / (int64_t)rows : hour;
+        step = step < 1000000 ? 1000000 : step / 1000000 * 1000000;
+        int64_t base = (now_us() / hour - rndi(24, 720)) * hour - (int64_t)rows * step;
         sb_reset(&sb);
         sb_adds(&sb, "venta_id,cliente_id,producto_id,cantidad,precio_unitario,total,fecha_venta,"
                      "metodo_pago,estado\n");
@@ -266,7 +272,7 @@ int cmd_gen(struct cli *cli, int argc, char **argv)
                 nbad++;
             }
             int64_t id = next_id++;
-            gen_row(&sb, id, prev, base, j, bad);
+            gen_row(&sb, id, prev, base, step, j, bad);
             if (bad < 0) {
                 prev = id;
             }

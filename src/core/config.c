@@ -20,7 +20,7 @@
 #define EMBEDDED "<embedded default>"
 
 enum kind { K_PATH, K_LOGPATH, K_LEVEL, K_BOOL, K_TABLE, K_DELIM, K_SIZE, K_SIZE64, K_COUNT,
-            K_RATIO, K_DUP };
+            K_RATIO, K_DUP, K_CODEC, K_NAMES };
 
 struct keydef {
     const char *section;
@@ -49,14 +49,74 @@ static const struct keydef keydefs[] = {
     {"limits", "batch_rows", K_COUNT, OFF(batch_rows), 1, 1 << 20},
     {"quality", "max_reject_ratio", K_RATIO, OFF(max_reject_ratio), 0, 0},
     {"quality", "on_duplicate_key", K_DUP, OFF(on_duplicate_key), 0, 0},
+    {"parquet", "enabled", K_BOOL, OFF(parquet_enabled), 0, 0},
+    {"parquet", "dir", K_PATH, OFF(parquet_dir), 0, 0},
+    {"parquet", "compression", K_CODEC, OFF(parquet_codec), 0, 0},
+    {"parquet", "row_group_rows", K_COUNT, OFF(parquet_row_group_rows), 1, 1 << 26},
+    {"parquet", "max_partitions", K_COUNT, OFF(parquet_max_partitions), 1, 4096},
+    {"parquet", "partition_by", K_NAMES, OFF(parquet_partition_by), 0, 0},
 };
 #define NKEYDEFS (sizeof(keydefs) / sizeof(keydefs[0]))
 
-static const char *const top_keys[] = {"paths",   "log",      "sqlite", "csv",
-                                       "limits",  "quality",  "contract", "rules",
-                                       "derive",  "metrics",  NULL};
+static const char *const top_keys[] = {"paths",   "log",     "sqlite",   "csv",
+                                       "limits",  "quality", "parquet",  "contract",
+                                       "rules",   "derive",  "metrics",  NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const dup_policies[] = {"skip", "update", "reject", NULL};
+static const char *const codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+/* parquet.partition_by: a list of column names (checked against the plan later). */
+static int set_names(struct config *c, struct fy_node *n, const struct yu_at *at)
+{
+    if (yu_is_null(n)) {
+        free_names(c->parquet_partition_by, c->parquet_npartition);
+        c->parquet_partition_by = NULL;
+        c->parquet_npartition = 0;
+        c->parquet_partition_line = at->line;
+        return 0;
+    }
+    if (!yu_is_seq(n)) {
+        return cfg_reject(n, at, "a list of column names, like [anio, mes]");
+    }
+    int count = fy_node_sequence_item_count(n);
+    if (count > 16) {
+        return cfg_reject(n, at, "at most 16 partition columns");
+    }
+    char **v = calloc((size_t)count + 1, sizeof(*v));
+    if (v == NULL) {
+        return yu_oom(at->err);
+    }
+    int rc = 0;
+    for (int i = 0; i < count && rc == 0; i++) {
+        rc = yu_str(fy_node_sequence_get_by_index(n, i), at, &v[i]);
+        if (rc == 0 && !cfg_is_ident(v[i])) {
+            rc = cfg_reject(fy_node_sequence_get_by_index(n, i), at, "a column name");
+        }
+        for (int k = 0; rc == 0 && k < i; k++) {
+            if (strcmp(v[k], v[i]) == 0) {
+                rc = cfg_reject(fy_node_sequence_get_by_index(n, i), at,
+                                "each column at most once");
+            }
+        }
+    }
+    if (rc != 0) {
+        free_names(v, (size_t)count);
+        return rc;
+    }
+    free_names(c->parquet_partition_by, c->parquet_npartition);
+    c->parquet_partition_by = v;
+    c->parquet_npartition = (size_t)count;
+    c->parquet_partition_line = at->line;
+    return 0;
+}
 
 static char *join_path(const char *base, const char *path)
 {
@@ -161,6 +221,10 @@ static int set_value(struct config *c, const struct keydef *d, struct fy_node *n
             *(enum dup_policy *)slot = (enum dup_policy)idx;
         }
         return rc;
+    case K_CODEC:
+        return yu_choice(n, at, codecs, (int *)slot);
+    case K_NAMES:
+        return set_names(c, n, at);
     }
     if (rc == 0) {
         free(*(char **)slot);
@@ -270,6 +334,14 @@ static int default_contract(struct cfg_load *ld)
         if (rc == 0 && !ld->has_metrics) {
             rc = cfg_parse_metrics(ld, yu_lookup(root, "metrics", &line), line);
         }
+        if (rc == 0 && ld->c->parquet_partition_line == 0) {
+            struct fy_node *pq = yu_lookup(root, "parquet", &line);
+            struct fy_node *pb = pq != NULL ? yu_lookup(pq, "partition_by", &line) : NULL;
+            struct yu_at at = {EMBEDDED, line, "key 'parquet.partition_by'", ld->err};
+            if (pb != NULL) {
+                rc = set_names(ld->c, pb, &at);
+            }
+        }
         ld->source = source;
     }
     if (doc != NULL) {
@@ -327,10 +399,16 @@ static struct config *config_new(const char *source, const char *base_dir)
     c->max_columns = 4096;
     c->max_file_bytes = 0;
     c->batch_rows = 8192;
+    c->parquet_enabled = 1;
+    c->parquet_dir = strdup("outputs/parquet");
+    c->parquet_codec = 0;
+    c->parquet_row_group_rows = (size_t)1 << 20;
+    c->parquet_max_partitions = 64;
+    c->parquet_partition_line = 0;
     c->max_reject_ratio = 0.2;
     c->on_duplicate_key = DUP_SKIP;
     if (!c->source || !c->base_dir || !c->incoming || !c->processed || !c->failed || !c->work ||
-        !c->log_path || !c->log_level || !c->sqlite_path || !c->table) {
+        !c->log_path || !c->log_level || !c->sqlite_path || !c->table || !c->parquet_dir) {
         config_destroy(c);
         return NULL;
     }
@@ -463,6 +541,7 @@ void config_destroy(struct config *c)
     free(c->rules);
     free(c->derive);
     free(c->metrics);
+    free_names(c->parquet_partition_by, c->parquet_npartition);
     contract_destroy(c->contract);
     free(c->contract_path);
     free(c->source);

@@ -62,6 +62,17 @@ struct config {
     uint64_t max_file_bytes; /* limits.max_file_bytes, default 0 = unlimited */
     size_t batch_rows;       /* default 8192 */
 
+    int parquet_enabled;          /* parquet.enabled, default 1 */
+    char *parquet_dir;            /* parquet.dir, default outputs/parquet */
+    int parquet_codec;            /* parquet.compression: 0 zstd (default), 1 snappy, 2 gzip,
+                                     3 none (the order of enum pq_codec) */
+    size_t parquet_row_group_rows; /* parquet.row_group_rows, default 1048576 */
+    size_t parquet_max_partitions; /* parquet.max_partitions per input file, default 64 */
+    size_t parquet_npartition;
+    char **parquet_partition_by;  /* parquet.partition_by: column names; default [anio, mes]
+                                     for the default pipeline, [] with a config's own contract */
+    int parquet_partition_line;   /* for messages */
+
     double max_reject_ratio; /* quality.max_reject_ratio, default 0.2 */
     enum dup_policy on_duplicate_key; /* quality.on_duplicate_key, default skip */
 

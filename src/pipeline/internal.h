@@ -9,6 +9,7 @@
 #include "input/csv.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/report.h"
+#include "sink/pqsink.h"
 #include "sink/sqlite.h"
 
 /* Rejects found by the validator, queued with their batch so that the one thread writing
@@ -35,6 +36,7 @@ struct pipeline {
     struct validator *val;
     struct slot slots[2]; /* double buffer: one filled while the other is written */
     struct sqlite_sink *sink; /* NULL in check mode */
+    struct pqsink *pq;        /* NULL in check mode or with parquet.enabled false */
     struct csv_opts csv;
     struct reject rej;  /* the validator's scratch reject (reading thread) */
     struct strbuf msg;  /* duplicate-key messages (writing thread) */

@@ -28,7 +28,8 @@ const char ledger_ddl[] =
     " duplicate_of INTEGER,"
     " started_at TEXT NOT NULL,"
     " finished_at TEXT,"
-    " duration_ms REAL"
+    " duration_ms REAL,"
+    " parquet_files TEXT"
     ") STRICT;"
     "CREATE INDEX IF NOT EXISTS sluice_files_sha256 ON sluice_files(sha256, target_table);"
     "CREATE INDEX IF NOT EXISTS sluice_files_claim ON sluice_files(claim);";
@@ -123,13 +124,14 @@ static int bind_row(sqlite3_stmt *st, const struct ledger_row *r)
     }
     sqlite3_bind_text(st, 17, r->started_at, -1, SQLITE_STATIC);
     bind_opt(st, 18, r->finished_at);
+    bind_opt(st, 20, r->parquet_files);
     return sqlite3_bind_double(st, 19, r->duration_ms);
 }
 
 #define LEDGER_COLS                                                                        \
     "file_name, sha256, size_bytes, target_table, status, claim, rows_total, rows_loaded, " \
     "rows_rejected, rows_duplicate_key, blank_lines, metrics, error_code, error, "         \
-    "archived_as, duplicate_of, started_at, finished_at, duration_ms"
+    "archived_as, duplicate_of, started_at, finished_at, duration_ms, parquet_files"
 
 int ledger_insert(sqlite3 *db, const struct ledger_row *row, int64_t *id, struct sl_error *err)
 {
@@ -137,7 +139,7 @@ int ledger_insert(sqlite3 *db, const struct ledger_row *row, int64_t *id, struct
     int rc = sqlite3_prepare_v2(db,
                                 "INSERT INTO sluice_files (" LEDGER_COLS ") VALUES (?1, ?2, ?3, "
                                 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                                "?18, ?19)",
+                                "?18, ?19, ?20)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) {
         return fail(db, rc, "insert", err);
@@ -158,13 +160,13 @@ int ledger_update(sqlite3 *db, const struct ledger_row *row, struct sl_error *er
     int rc = sqlite3_prepare_v2(db,
                                 "UPDATE sluice_files SET (" LEDGER_COLS ") = (?1, ?2, ?3, ?4, "
                                 "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                                "?19) WHERE id = ?20",
+                                "?19, ?20) WHERE id = ?21",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) {
         return fail(db, rc, "update", err);
     }
     bind_row(st, row);
-    sqlite3_bind_int64(st, 20, row->id);
+    sqlite3_bind_int64(st, 21, row->id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : fail(db, rc, "update", err);

@@ -23,6 +23,7 @@ struct ledger_row {
     const char *error_code; /* sl_errname or NULL */
     const char *error;
     const char *archived_as; /* path of the input after archiving */
+    const char *parquet_files; /* JSON array of Parquet files (relative to parquet.dir) */
     int64_t duplicate_of;    /* ledger id of the loaded copy, 0 if none */
     const char *started_at, *finished_at;
     double duration_ms;

@@ -94,6 +94,9 @@ static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
 static int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
 {
     int rc = plan_metrics_step(l->p->plan, s->b, err);
+    if (rc == 0 && l->p->pq != NULL && s->b->nrows > 0) {
+        rc = pqsink_write(l->p->pq, s->b, err);
+    }
     batch_clear(s->b);
     s->nrej = 0;
     sb_reset(&s->arena);

@@ -47,10 +47,10 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
             goto out;
         }
     }
-    if (!check_only && !cfg->sqlite_enabled) {
+    if (!cfg->sqlite_enabled && !cfg->parquet_enabled) {
         rc = sl_error_set(err, SL_ECONFIG,
-                          "%s: sqlite.enabled is false, but SQLite is the only store so far "
-                          "(Parquet output comes later); nothing would be loaded",
+                          "%s: sqlite.enabled and parquet.enabled are both false: nothing would "
+                          "be loaded",
                           cfg->source);
         goto out;
     }
@@ -62,6 +62,9 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
             }
         }
         if ((rc = sqlite_sink_open(cfg, p->plan, 0, &p->sink, err)) != 0) {
+            goto out;
+        }
+        if (cfg->parquet_enabled && (rc = pqsink_create(cfg, p->plan, &p->pq, err)) != 0) {
             goto out;
         }
     }
@@ -82,6 +85,7 @@ void pipeline_destroy(struct pipeline *p)
     if (p == NULL) {
         return;
     }
+    pqsink_destroy(p->pq);
     sqlite_sink_close(p->sink);
     for (size_t i = 0; i < 2; i++) {
         batch_destroy(p->slots[i].b);
@@ -293,6 +297,7 @@ int pipeline_process(struct pipeline *p, const char *name, struct file_result *r
     char started[32], finished[32];
     struct report rep;
     struct strbuf metrics = STRBUF_INIT;
+    struct strbuf pqfiles = STRBUF_INIT;
     struct sl_error ferr = {0}; /* the file's own problem, if any */
     struct stat st;
     int fd = -1;
@@ -369,7 +374,9 @@ int pipeline_process(struct pipeline *p, const char *name, struct file_result *r
             goto transient;
         }
         row.id = id;
-        if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0) {
+        if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0 ||
+            (p->pq != NULL &&
+             (rc = pqsink_file_begin(p->pq, name, res->sha256, claim, err)) != 0)) {
             goto transient;
         }
         /* 4. Load rows and rejects. */
@@ -394,6 +401,9 @@ int pipeline_process(struct pipeline *p, const char *name, struct file_result *r
         /* 5a. The file's fault: nothing of it is loaded; it goes to failed/ with a report. */
         sqlite_sink_rollback(p->sink);
         in_txn = 0;
+        if (p->pq != NULL) {
+            pqsink_abort(p->pq);
+        }
         if ((rc = report_seal(&rep, err)) != 0) {
             goto transient;
         }
@@ -411,6 +421,20 @@ int pipeline_process(struct pipeline *p, const char *name, struct file_result *r
         goto transient;
     }
     row.metrics = sb_cstr(&metrics);
+    if (p->pq != NULL) {
+        /* 5. Seal Parquet: complete, fsynced files under temporary names before the commit. */
+        uint64_t pq_rows = 0;
+        if ((rc = pqsink_seal(p->pq, &pqfiles, &pq_rows, err)) != 0) {
+            goto transient;
+        }
+        if (pq_rows != res->rows_loaded) {
+            rc = sl_error_set(err, SL_EBUG, "%s: %llu rows went to Parquet but %llu to SQLite",
+                              name, (unsigned long long)pq_rows,
+                              (unsigned long long)res->rows_loaded);
+            goto transient;
+        }
+        row.parquet_files = sb_cstr(&pqfiles);
+    }
 commit:
     /* 5b. One commit: rows, rejects and the ledger row together. */
     planned_name(cfg->processed, name, want, sizeof(want));
@@ -434,6 +458,15 @@ commit:
         goto transient;
     }
     in_txn = 0;
+    /* 6. Publish Parquet.  If this fails the claim stays: recovery publishes it later. */
+    if (p->pq != NULL && res->status != FILE_DUPLICATE &&
+        (rc = pqsink_publish(p->pq, err)) != 0) {
+        close(fd);
+        report_free(&rep);
+        sb_free(&metrics);
+        sb_free(&pqfiles);
+        return rc;
+    }
 archive:
     /* 6. Archive: only now does the input leave the claim folder. */
     close(fd);
@@ -447,11 +480,16 @@ archive:
     res->duration_ms = now_ms() - t0;
     log_result(name, res, metrics.len ? sb_cstr(&metrics) : NULL);
     sb_free(&metrics);
+    sb_free(&pqfiles);
     return rc;
 transient:
     if (in_txn) {
         sqlite_sink_rollback(p->sink);
     }
+    if (p->pq != NULL) {
+        pqsink_abort(p->pq);
+    }
+    sb_free(&pqfiles);
     if (fd >= 0) {
         close(fd);
     }

@@ -73,6 +73,15 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
     log_str(&l, "file", has > 0 ? name : NULL);
     log_str(&l, "action", found ? "finish_archive" : "requeue");
     log_end(&l);
+    if (p->pq != NULL) {
+        /* Parquet of a loaded file is published; anything else of this claim is garbage. */
+        int loaded = found && (strcmp(status, "ok") == 0 || strcmp(status, "partial") == 0);
+        if ((rc = pqsink_recover_claim(cfg, claim, loaded, err)) != 0) {
+            free(status);
+            free(archived);
+            return rc;
+        }
+    }
     if (found) {
         /* Committed: redo the archive step (idempotent). */
         const char *want = NULL;

@@ -33,7 +33,7 @@ struct sqlite_sink {
     int64_t max_pk;
 };
 
-#define MULTI_ROWS 32
+#define MULTI_ROWS 128
 
 int sqlite_errcode(int rc)
 {
@@ -78,6 +78,20 @@ static int exec_setup(struct sqlite_sink *s, const char *sql, struct sl_error *e
         nanosleep(&ts, NULL);
     }
     return rc == SQLITE_OK ? 0 : db_fail(s, rc, sql, err);
+}
+
+/* Ledgers created before the Parquet output lack parquet_files. */
+static int migrate_ledger(struct sqlite_sink *s, struct sl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM pragma_table_info('sluice_files') "
+                                       "WHERE name = 'parquet_files'", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return db_fail(s, rc, "ledger columns", err);
+    }
+    int have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return have ? 0 : exec_setup(s, "ALTER TABLE sluice_files ADD COLUMN parquet_files TEXT", err);
 }
 
 static const char *sql_type(enum sl_type t)
@@ -354,13 +368,20 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
     if ((rc = exec_setup(s, "PRAGMA page_size=16384", err)) != 0 ||
         (rc = exec_setup(s, "PRAGMA journal_mode=WAL", err)) != 0 ||
         (rc = exec_setup(s, "PRAGMA synchronous=FULL", err)) != 0 ||
-        (rc = exec_setup(s, ledger_ddl, err)) != 0) {
+        (rc = exec_setup(s, ledger_ddl, err)) != 0 || (rc = migrate_ledger(s, err)) != 0) {
         goto out;
     }
     if (p != NULL) {
-        build_create(p, cfg->table, &sql);
-        if ((rc = exec_setup(s, sb_cstr(&sql), err)) != 0 || (rc = check_shape(s, err)) != 0 ||
-            (rc = prepare_rows(s, err)) != 0 || (rc = prepare_rejects(s, err)) != 0) {
+        s->pk_col = -1;
+        if (cfg->sqlite_enabled) {
+            build_create(p, cfg->table, &sql);
+            if ((rc = exec_setup(s, sb_cstr(&sql), err)) != 0 ||
+                (rc = check_shape(s, err)) != 0 || (rc = prepare_rows(s, err)) != 0) {
+                goto out;
+            }
+        }
+        /* rejects (and the ledger) live in the database even for a Parquet-only pipeline */
+        if ((rc = prepare_rejects(s, err)) != 0) {
             goto out;
         }
     }
@@ -560,6 +581,10 @@ int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,
 {
     const struct plan *p = s->p;
     size_t r = 0;
+    if (!s->cfg->sqlite_enabled) {
+        memset(b->outcome, BATCH_LOADED, b->nrows); /* Parquet-only: nothing to insert here */
+        return 0;
+    }
     if (batch_conflict_free(s, b)) {
         /* MULTI_ROWS rows per statement: a fraction of the per-statement work per row. */
         const int per = (int)p->ncols + 1;

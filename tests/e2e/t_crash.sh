@@ -23,6 +23,12 @@ expect_eq "after kills: all inputs archived" "$(count_files ingest/processed '*.
 expect_eq "after kills: nothing left in incoming" "$(count_files ingest/incoming)" 0
 expect_eq "after kills: no claim leftovers" "$(find ingest/.work -mindepth 1 | wc -l | tr -d ' ')" 0
 expect_eq "after kills: one rejects.csv per file" "$(count_files ingest/failed '*.rejects.csv')" 6
+expect_eq "after kills: no Parquet temporaries" "$(find outputs/parquet -name '*.tmp' | wc -l | tr -d ' ')" 0
+listed=$(sq "select j.value from sluice_files, json_each(parquet_files) j where status in ('ok','partial') order by 1")
+on_disk=$(cd outputs/parquet && find . -name '*.parquet' | sed 's|^\./||' | LC_ALL=C sort)
+expect_eq "after kills: the Parquet files on disk are exactly those the ledger lists" \
+    "$(printf '%s\n' "$listed" | LC_ALL=C sort | md5sum)" "$(printf '%s\n' "$on_disk" | md5sum)"
+expect_match "after kills: some Parquet files" "$(printf '%s' "$on_disk" | wc -l)" '^[1-9]'
 
 # --- two processes on the same folders at once: every file exactly once ----------------
 fresh

@@ -1,0 +1,139 @@
+/* internal.h - what the Parquet writer's files share: format enums, the RLE/bit-packing
+ * encoder, the dictionary hash table, chunk statistics, page compression and the metadata
+ * (page header, row group, footer) serializers.  Not for use outside src/sink/parquet.
+ */
+#ifndef SL_PQ_INTERNAL_H
+#define SL_PQ_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "contract/value.h"
+#include "sink/parquet/buf.h"
+#include "sink/parquet/parquet.h"
+#include "sink/parquet/thrift.h"
+
+/* parquet.thrift enums */
+enum { PQT_BOOLEAN = 0, PQT_INT32 = 1, PQT_INT64 = 2, PQT_DOUBLE = 5, PQT_BYTE_ARRAY = 6 };
+enum { PQE_PLAIN = 0, PQE_RLE = 3, PQE_RLE_DICTIONARY = 8 };
+enum { PQP_DATA_PAGE = 0, PQP_DICTIONARY_PAGE = 2 };
+enum { PQC_UNCOMPRESSED = 0, PQC_SNAPPY = 1, PQC_GZIP = 2, PQC_ZSTD = 6 };
+
+/* Parquet physical type of a sluice type. */
+int pq_physical(enum sl_type t);
+/* Width in bytes of a PLAIN value of a fixed-width type (0 for strings, booleans). */
+size_t pq_plain_width(enum sl_type t);
+
+/* ---- encode.c ---- */
+
+/* Appends n values of bit width w (1..32) as an RLE/bit-packed hybrid (no length prefix). */
+void pq_rle_encode(struct pq_buf *out, const uint32_t *v, size_t n, int w);
+/* Bits needed for values 0..n-1, at least 1. */
+int pq_bit_width(uint32_t n);
+
+/* A chunk's dictionary: distinct values in first-seen order, kept PLAIN-encoded in plain
+ * (the dictionary page body) with an open-addressing hash table over them. */
+struct pq_dict {
+    enum sl_type type;
+    size_t width;      /* PLAIN width of fixed-width values, 0 for strings */
+    uint32_t n;        /* entries */
+    uint32_t *slots;   /* entry + 1, 0 = empty; nslots is a power of two */
+    size_t nslots;
+    uint32_t *hash;    /* per entry */
+    size_t *soff;      /* strings: entry i's length prefix at plain.p + soff[i] */
+    size_t ecap;       /* capacity of hash and soff */
+    struct pq_buf plain;
+};
+
+void pq_dict_init(struct pq_dict *d, enum sl_type type);
+void pq_dict_reset(struct pq_dict *d); /* empties it, keeps memory */
+void pq_dict_free(struct pq_dict *d);
+/* Finds or adds a value (fixed width: n == width bytes, LE).  Returns 1 when added, 0 when
+ * found, -1 on out-of-memory; *idx is its entry. */
+int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx);
+
+/* ---- stats.c ---- */
+
+#define PQ_STATS_MAX_STR 4096 /* longer string bounds are not written */
+
+struct pq_stats {
+    enum sl_type type;
+    uint64_t nulls;
+    int has;   /* a non-null value was seen */
+    int nan;   /* a NaN was seen (doubles): min/max are then not written */
+    int64_t imin, imax; /* INT, DATETIME, DATE, BOOL */
+    double dmin, dmax;
+    struct pq_buf smin, smax;
+};
+
+void pq_stats_reset(struct pq_stats *s, enum sl_type type);
+void pq_stats_free(struct pq_stats *s);
+/* Strings; -1 on out-of-memory. */
+int pq_stats_str(struct pq_stats *s, const void *p, size_t n);
+/* Writes field id as a Statistics struct. */
+void pq_stats_write(const struct pq_stats *s, struct th_enc *t, int16_t id);
+
+static inline void pq_stats_int(struct pq_stats *s, int64_t v)
+{
+    if (!s->has) {
+        s->imin = s->imax = v;
+        s->has = 1;
+    } else if (v < s->imin) {
+        s->imin = v;
+    } else if (v > s->imax) {
+        s->imax = v;
+    }
+}
+
+void pq_stats_double_slow(struct pq_stats *s, double v);
+
+static inline void pq_stats_double(struct pq_stats *s, double v)
+{
+    if (s->has && v > s->dmin && v < s->dmax) {
+        return;
+    }
+    pq_stats_double_slow(s, v);
+}
+
+/* ---- compress.c ---- */
+
+struct pq_comp {
+    enum pq_codec codec;
+    int level;
+    void *zstd;   /* ZSTD_CCtx */
+    void *zlib;   /* z_stream, deflate with gzip framing */
+    struct pq_buf out;
+};
+
+int pq_comp_init(struct pq_comp *c, enum pq_codec codec, int level);
+void pq_comp_free(struct pq_comp *c);
+/* Compresses in[0..n); *out is in itself for PQ_NONE, else c->out.p.  0 or -1. */
+int pq_comp_run(struct pq_comp *c, const uint8_t *in, size_t n, const uint8_t **out,
+                size_t *outn);
+int pq_codec_thrift(enum pq_codec c);
+
+/* ---- meta.c ---- */
+
+/* What the footer needs to know about one column chunk. */
+struct pq_chunk_meta {
+    int64_t num_values;
+    int64_t data_page_offset;
+    int64_t dict_page_offset; /* 0: no dictionary page */
+    int64_t total_uncompressed, total_compressed;
+    uint32_t plain_pages, dict_pages; /* data pages by encoding */
+};
+
+/* Each appends to out and returns 0, or -1 after an allocation failure. */
+/* A PageHeader: a data page (v1, levels RLE) or, with dict set, a dictionary page. */
+int pq_meta_page_header(struct pq_buf *out, int dict, size_t usize, size_t csize,
+                        uint32_t nvalues, int encoding);
+/* One RowGroup struct (a list element).  Chunk offsets are absolute. */
+int pq_meta_row_group(struct pq_buf *out, const struct pq_column *cols, size_t ncols,
+                      const struct pq_chunk_meta *cm, const struct pq_stats *st,
+                      enum pq_codec codec, int64_t num_rows);
+/* The FileMetaData struct, with nrg row groups already encoded in rgs. */
+int pq_meta_footer(struct pq_buf *out, const struct pq_column *cols, size_t ncols,
+                   const struct pq_options *opt, int64_t num_rows, size_t nrg,
+                   const struct pq_buf *rgs);
+
+#endif

@@ -1,0 +1,386 @@
+/* writer.c - the Parquet writer: takes batch rows column by column into one open data page
+ * per column, flushes full pages (levels + values, compressed) into an in-memory column
+ * chunk, and at each row-group boundary writes every chunk (dictionary page first) to the
+ * file.  Every column starts a chunk dictionary-encoded (booleans excepted) and falls back
+ * to PLAIN when the dictionary outgrows dict_max_bytes or holds mostly distinct values.
+ */
+#include "sink/parquet/writer_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int pq_w_fail(struct pq_writer *w, int code, const char *what)
+{
+    if (code == SL_EIO) {
+        return sl_error_set(&w->err, code, "parquet %s: %s: %s", w->path, what,
+                            strerror(errno));
+    }
+    return sl_error_set(&w->err, code, "parquet %s: %s", w->path, what);
+}
+
+int pq_w_report(struct pq_writer *w, struct sl_error *err)
+{
+    return sl_error_set(err, w->err.code, "%s", w->err.msg);
+}
+
+int pq_w_write_all(struct pq_writer *w, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    while (n > 0) {
+        ssize_t k = write(w->fd, q, n);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return pq_w_fail(w, SL_EIO, "write failed");
+        }
+        q += k;
+        n -= (size_t)k;
+        w->offset += k;
+    }
+    return 0;
+}
+
+/* Compresses body and appends header + compressed body to dst. */
+static int add_page(struct pq_writer *w, struct pq_buf *dst, int dict, const uint8_t *body,
+                    size_t n, uint32_t nvalues, int encoding, struct pq_chunk_meta *m)
+{
+    const uint8_t *cp;
+    size_t cn;
+    if (n > INT32_MAX / 2) {
+        return pq_w_fail(w, SL_ELIMIT, "page larger than 1 GiB");
+    }
+    if (pq_comp_run(&w->comp, body, n, &cp, &cn) != 0) {
+        return pq_w_fail(w, SL_ENOMEM, "page compression failed");
+    }
+    w->hdr.len = 0;
+    if (pq_meta_page_header(&w->hdr, dict, n, cn, nvalues, encoding) != 0) {
+        return pq_w_fail(w, SL_ENOMEM, "out of memory");
+    }
+    pq_buf_add(dst, w->hdr.p, w->hdr.len);
+    pq_buf_add(dst, cp, cn);
+    if (dst->failed) {
+        return pq_w_fail(w, SL_ENOMEM, "out of memory buffering a column chunk");
+    }
+    m->total_uncompressed += (int64_t)(w->hdr.len + n);
+    m->total_compressed += (int64_t)(w->hdr.len + cn);
+    return 0;
+}
+
+static int freeze_dict(struct pq_writer *w, size_t c)
+{
+    struct pq_colw *cw = &w->cw[c];
+    cw->dpage.len = 0;
+    if (cw->dict.n > 0 && add_page(w, &cw->dpage, 1, cw->dict.plain.p, cw->dict.plain.len,
+                                   cw->dict.n, PQE_PLAIN, &w->cm[c]) != 0) {
+        return w->err.code;
+    }
+    cw->use_dict = 0;
+    cw->fallback = 0;
+    pq_dict_reset(&cw->dict);
+    return 0;
+}
+
+static void bitpack_bools(struct pq_buf *out, const uint8_t *v, size_t n)
+{
+    if (pq_buf_reserve(out, (n + 7) / 8) != 0) {
+        return;
+    }
+    uint8_t *p = out->p + out->len;
+    memset(p, 0, (n + 7) / 8);
+    for (size_t i = 0; i < n; i++) {
+        p[i / 8] |= (uint8_t)(v[i] << (i % 8));
+    }
+    out->len += (n + 7) / 8;
+}
+
+/* Encodes the open page of column c into its chunk. */
+static int flush_page(struct pq_writer *w, size_t c)
+{
+    struct pq_colw *cw = &w->cw[c];
+    struct pq_chunk_meta *m = &w->cm[c];
+    struct pq_buf *b = &w->body;
+    int enc = PQE_PLAIN;
+    b->len = 0;
+    if (cw->optional) {
+        pq_buf_u32le(b, 0);
+        pq_rle_encode(b, cw->levels, cw->page_rows, 1);
+        if (!b->failed) {
+            uint32_t n = (uint32_t)(b->len - 4);
+            memcpy(b->p, &n, 4);
+        }
+    }
+    int in_vals = 0; /* the body is just the values: compress them in place */
+    if (cw->use_dict && cw->dict.n > 0) {
+        int bw = pq_bit_width(cw->dict.n);
+        enc = PQE_RLE_DICTIONARY;
+        pq_buf_byte(b, (uint8_t)bw);
+        pq_rle_encode(b, cw->idx, cw->page_vals, bw);
+    } else if (cw->type == SL_T_BOOL) {
+        bitpack_bools(b, cw->vals.p, cw->page_vals);
+    } else if (cw->optional) {
+        pq_buf_add(b, cw->vals.p, cw->vals.len);
+    } else {
+        in_vals = 1;
+    }
+    if (b->failed) {
+        return pq_w_fail(w, SL_ENOMEM, "out of memory encoding a page");
+    }
+    const uint8_t *body = in_vals ? cw->vals.p : b->p;
+    size_t n = in_vals ? cw->vals.len : b->len;
+    if (m->num_values == 0) {
+        m->data_page_offset = (int64_t)cw->chunk.len;
+    }
+    if (add_page(w, &cw->chunk, 0, body, n, (uint32_t)cw->page_rows, enc, m) != 0) {
+        return w->err.code;
+    }
+    if (enc == PQE_PLAIN) {
+        m->plain_pages++;
+    } else {
+        m->dict_pages++;
+    }
+    m->num_values += (int64_t)cw->page_rows;
+    cw->page_rows = cw->page_vals = 0;
+    cw->vals.len = 0;
+    if (cw->use_dict && (cw->fallback || (cw->chunk_vals >= PQ_MIN_DICT_CHECK
+                                          && (uint64_t)cw->dict.n * 2 > cw->chunk_vals))) {
+        return freeze_dict(w, c);
+    }
+    return 0;
+}
+
+/* Takes one non-null value (PLAIN bytes) into the open page of column c. */
+static int add_value(struct pq_writer *w, struct pq_colw *cw, size_t c, const void *p,
+                     size_t n)
+{
+    cw->chunk_vals++;
+    if (cw->use_dict) {
+        uint32_t e;
+        int r = pq_dict_put(&cw->dict, p, n, &e);
+        if (r < 0) {
+            return pq_w_fail(w, SL_ENOMEM, "out of memory growing a dictionary");
+        }
+        cw->idx[cw->page_vals++] = e;
+        if (r == 0) {
+            return 0; /* a known value cannot move min/max */
+        }
+        if (cw->dict.plain.len > w->opt.dict_max_bytes) {
+            cw->fallback = 1;
+        }
+    } else {
+        if (cw->type == SL_T_STR) {
+            pq_buf_u32le(&cw->vals, (uint32_t)n);
+        }
+        pq_buf_add(&cw->vals, p, n);
+        if (cw->vals.failed) {
+            return pq_w_fail(w, SL_ENOMEM, "out of memory buffering a page");
+        }
+        cw->page_vals++;
+    }
+    struct pq_stats *s = &w->st[c];
+    switch (cw->type) {
+    case SL_T_INT:
+    case SL_T_DATETIME: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        pq_stats_int(s, v);
+        break;
+    }
+    case SL_T_DATE: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        pq_stats_int(s, v);
+        break;
+    }
+    case SL_T_NUM: {
+        double v;
+        memcpy(&v, p, 8);
+        pq_stats_double(s, v);
+        break;
+    }
+    case SL_T_BOOL:
+        pq_stats_int(s, *(const uint8_t *)p);
+        break;
+    default:
+        if (pq_stats_str(s, p, n) != 0) {
+            return pq_w_fail(w, SL_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+/* Takes the selected rows of [r0, r1) of one batch column into column c. */
+static int append_col(struct pq_writer *w, size_t c, const struct column *col, size_t r0,
+                      size_t r1, const uint8_t *mask)
+{
+    struct pq_colw *cw = &w->cw[c];
+    for (size_t r = r0; r < r1; r++) {
+        if (mask != NULL && mask[r] == 0) {
+            continue;
+        }
+        int rc = 0;
+        if (cw->optional) {
+            cw->levels[cw->page_rows] = col->null[r] == 0;
+        }
+        cw->page_rows++;
+        if (col->null[r] != 0) {
+            w->st[c].nulls++;
+        } else {
+            switch (cw->type) {
+            case SL_T_INT:
+            case SL_T_DATETIME:
+                rc = add_value(w, cw, c, &col->v.i64[r], 8);
+                break;
+            case SL_T_NUM:
+                rc = add_value(w, cw, c, &col->v.f64[r], 8);
+                break;
+            case SL_T_DATE:
+                rc = add_value(w, cw, c, &col->v.i32[r], 4);
+                break;
+            case SL_T_BOOL:
+                rc = add_value(w, cw, c, &col->v.u8[r], 1);
+                break;
+            default:
+                rc = add_value(w, cw, c, col->data + col->off[r], col->off[r + 1] - col->off[r]);
+                break;
+            }
+        }
+        if (rc == 0 && (cw->page_rows >= w->opt.page_rows || cw->fallback
+                        || cw->vals.len >= w->opt.page_bytes)) {
+            rc = flush_page(w, c);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void pq_w_reset_chunk(struct pq_writer *w, size_t c)
+{
+    struct pq_colw *cw = &w->cw[c];
+    cw->use_dict = cw->type != SL_T_BOOL;
+    cw->fallback = 0;
+    cw->chunk_vals = 0;
+    cw->chunk.len = 0;
+    cw->dpage.len = 0;
+    pq_dict_reset(&cw->dict);
+    memset(&w->cm[c], 0, sizeof(w->cm[c]));
+    pq_stats_reset(&w->st[c], cw->type);
+}
+
+/* Writes the buffered row group: every chunk, dictionary page first, then its metadata. */
+int pq_w_flush_row_group(struct pq_writer *w)
+{
+    for (size_t c = 0; c < w->ncols; c++) {
+        struct pq_colw *cw = &w->cw[c];
+        struct pq_chunk_meta *m = &w->cm[c];
+        if (cw->page_rows > 0 && flush_page(w, c) != 0) {
+            return w->err.code;
+        }
+        if (cw->use_dict && cw->dict.n > 0 && freeze_dict(w, c) != 0) {
+            return w->err.code;
+        }
+        int64_t start = w->offset;
+        if (cw->dpage.len > 0) {
+            m->dict_page_offset = start;
+        }
+        m->data_page_offset += start + (int64_t)cw->dpage.len;
+        if (pq_w_write_all(w, cw->dpage.p, cw->dpage.len) != 0
+            || pq_w_write_all(w, cw->chunk.p, cw->chunk.len) != 0) {
+            return w->err.code;
+        }
+    }
+    if (pq_meta_row_group(&w->rgs, w->cols, w->ncols, w->cm, w->st, w->opt.codec,
+                          (int64_t)w->rg_rows) != 0) {
+        return pq_w_fail(w, SL_ENOMEM, "out of memory");
+    }
+    w->nrg++;
+    w->rg_rows = 0;
+    for (size_t c = 0; c < w->ncols; c++) {
+        pq_w_reset_chunk(w, c);
+    }
+    return 0;
+}
+
+static size_t buffered_bytes(const struct pq_writer *w)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < w->ncols; c++) {
+        n += w->cw[c].chunk.len + w->cw[c].dpage.len + w->cw[c].vals.len
+             + w->cw[c].dict.plain.len;
+    }
+    return n;
+}
+
+/* A null in a REQUIRED column, checked before anything is taken. */
+static int check_required(struct pq_writer *w, const struct batch *b, size_t from, size_t to,
+                          const uint8_t *mask, struct sl_error *err)
+{
+    for (size_t c = 0; c < w->ncols; c++) {
+        if (w->cw[c].optional) {
+            continue;
+        }
+        for (size_t r = from; r < to; r++) {
+            if (b->cols[c].null[r] != 0 && (mask == NULL || mask[r] != 0)) {
+                return sl_error_set(err, SL_ETYPE, "parquet %s: line %llu: column %s is "
+                                    "required but the value is null", w->path,
+                                    (unsigned long long)b->line[r], w->cols[c].name);
+            }
+        }
+    }
+    return 0;
+}
+
+int pq_writer_write(struct pq_writer *w, const struct batch *b, size_t from, size_t to,
+                    const uint8_t *row_mask, struct sl_error *err)
+{
+    if (w->err.code != 0) {
+        return pq_w_report(w, err);
+    }
+    if (b->ncols != w->ncols || from > to || to > b->nrows) {
+        return sl_error_set(err, SL_EBUG, "parquet %s: batch does not match the writer",
+                            w->path);
+    }
+    for (size_t c = 0; c < w->ncols; c++) {
+        if (b->cols[c].type != w->cols[c].type) {
+            return sl_error_set(err, SL_EBUG, "parquet %s: column %s has another type",
+                                w->path, w->cols[c].name);
+        }
+    }
+    int rc = check_required(w, b, from, to, row_mask, err);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t r = from;
+    while (r < to) {
+        size_t room = w->opt.row_group_rows - w->rg_rows, e = r, n = 0;
+        if (row_mask == NULL) {
+            n = to - r < room ? to - r : room;
+            e = r + n;
+        } else {
+            while (e < to && n < room) {
+                n += row_mask[e++] != 0;
+            }
+        }
+        for (size_t c = 0; c < w->ncols; c++) {
+            if (append_col(w, c, &b->cols[c], r, e, row_mask) != 0) {
+                return pq_w_report(w, err);
+            }
+        }
+        w->rg_rows += n;
+        w->rows += n;
+        r = e;
+        if (w->rg_rows > 0 && (w->rg_rows >= w->opt.row_group_rows
+                               || buffered_bytes(w) >= w->opt.row_group_bytes)) {
+            if (pq_w_flush_row_group(w) != 0) {
+                return pq_w_report(w, err);
+            }
+        }
+    }
+    return 0;
+}
+

@@ -1,0 +1,491 @@
+/* pqsink.c - routes loaded rows to one Parquet writer per Hive partition of the current
+ * input, under temporary names; seals, publishes by rename, or aborts (see pqsink.h).
+ * Knows file names and partitions; the bytes of a Parquet file are sink/parquet/'s job. */
+#include "sink/pqsink.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "contract/valuefmt.h"
+#include "core/fs.h"
+#include "sink/parquet/parquet.h"
+
+#define PART_MAX_BYTES 200 /* one escaped partition value */
+
+struct part {
+    char *dir;   /* relative: "anio=2025/mes=2025-04" or "" */
+    char *tmp;   /* absolute-or-cwd-relative temp path */
+    char *final;
+    struct pq_writer *w;
+    uint64_t rows;
+};
+
+struct pqsink {
+    const struct config *cfg;
+    const struct plan *p;
+    size_t npart_cols;
+    size_t *part_cols;     /* plan column index of each partition column */
+    size_t ndata;
+    size_t *data_cols;     /* plan columns written into the files (all but partition ones) */
+    struct pq_column *pqcols;
+    struct column *view_cols;
+    char *contract_json;   /* key-value metadata */
+    struct part *parts;
+    size_t nparts, capparts;
+    char stem[128];
+    char sha16[17];
+    char claim[64];
+    int *row_part;         /* per batch row: index into parts, -1 = not written */
+    uint8_t *mask;
+    struct strbuf key;
+    struct strbuf prev_key;
+    int prev_part;
+};
+
+void pqsink_destroy(struct pqsink *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    pqsink_abort(s);
+    free(s->parts);
+    free(s->part_cols);
+    free(s->data_cols);
+    free(s->pqcols);
+    free(s->view_cols);
+    free(s->contract_json);
+    free(s->row_part);
+    free(s->mask);
+    sb_free(&s->key);
+    sb_free(&s->prev_key);
+    free(s);
+}
+
+static int plan_index(const struct plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->ncols; i++) {
+        if (strcmp(p->cols[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int is_part_col(const struct pqsink *s, size_t c)
+{
+    for (size_t k = 0; k < s->npart_cols; k++) {
+        if (s->part_cols[k] == c) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink **out,
+                  struct sl_error *err)
+{
+    int rc = SL_ENOMEM;
+    struct pqsink *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        goto out;
+    }
+    s->cfg = cfg;
+    s->p = p;
+    s->npart_cols = cfg->parquet_npartition;
+    s->part_cols = calloc(s->npart_cols + 1, sizeof(*s->part_cols));
+    s->data_cols = calloc(p->ncols + 1, sizeof(*s->data_cols));
+    s->pqcols = calloc(p->ncols + 1, sizeof(*s->pqcols));
+    s->view_cols = calloc(p->ncols + 1, sizeof(*s->view_cols));
+    s->row_part = calloc(cfg->batch_rows + 1, sizeof(*s->row_part));
+    s->mask = calloc(cfg->batch_rows + 1, 1);
+    if (!s->part_cols || !s->data_cols || !s->pqcols || !s->view_cols || !s->row_part ||
+        !s->mask) {
+        goto out;
+    }
+    for (size_t k = 0; k < s->npart_cols; k++) {
+        int idx = plan_index(p, cfg->parquet_partition_by[k]);
+        if (idx < 0) {
+            rc = sl_error_set(err, SL_ECONFIG,
+                              "%s:%d: key 'parquet.partition_by': no column '%s' in the contract "
+                              "or the derived columns",
+                              cfg->source, cfg->parquet_partition_line,
+                              cfg->parquet_partition_by[k]);
+            goto out;
+        }
+        s->part_cols[k] = (size_t)idx;
+    }
+    struct strbuf j = STRBUF_INIT;
+    sb_adds(&j, "{\"fields\":[");
+    for (size_t c = 0; c < p->ncols; c++) {
+        const struct plan_col *pc = &p->cols[c];
+        int required = pc->field != NULL && pc->field->required;
+        sb_adds(&j, c ? ",{\"name\":" : "{\"name\":");
+        sb_json_str(&j, pc->name, strlen(pc->name));
+        sb_printf(&j, ",\"type\":\"%s\",\"required\":%s,\"derived\":%s", sl_type_name(pc->type),
+                  required ? "true" : "false", pc->field == NULL ? "true" : "false");
+        if (is_part_col(s, c)) {
+            sb_adds(&j, ",\"partition\":true");
+        }
+        sb_addc(&j, '}');
+        if (!is_part_col(s, c)) {
+            s->pqcols[s->ndata] = (struct pq_column){pc->name, pc->type, required};
+            s->data_cols[s->ndata++] = c;
+        }
+    }
+    sb_adds(&j, "]}");
+    if (j.failed) {
+        sb_free(&j);
+        goto out;
+    }
+    s->contract_json = j.p;
+    if ((rc = fs_mkdir_p(cfg->parquet_dir, err)) != 0) {
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+    rc = 0;
+out:
+    if (rc == SL_ENOMEM) {
+        sl_error_set(err, SL_ENOMEM, "out of memory setting up Parquet output");
+    }
+    pqsink_destroy(s);
+    return rc;
+}
+
+static void sanitize_stem(const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    if (n > 4 && strcasecmp(name + n - 4, ".csv") == 0) {
+        n -= 4;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap && k < 100; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || (c == '.' && k > 0);
+        out[k++] = ok ? c : '_';
+    }
+    if (k == 0) {
+        out[k++] = '_';
+    }
+    out[k] = '\0';
+}
+
+int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, const char *claim,
+                      struct sl_error *err)
+{
+    (void)err;
+    pqsink_abort(s);
+    sanitize_stem(name, s->stem, sizeof(s->stem));
+    snprintf(s->sha16, sizeof(s->sha16), "%.16s", sha256);
+    snprintf(s->claim, sizeof(s->claim), "%s", claim);
+    s->prev_part = -1;
+    sb_reset(&s->prev_key);
+    return 0;
+}
+
+/* Hive-style escaping of one partition value: what could change the path is %-encoded. */
+static void escape_value(struct strbuf *sb, const struct sl_value *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (v->type == SL_T_NULL) {
+        sb_adds(sb, "__HIVE_DEFAULT_PARTITION__");
+        return;
+    }
+    struct strbuf raw = STRBUF_INIT;
+    value_text(&raw, v, 0);
+    if (raw.len == 0) {
+        sb_adds(sb, "__HIVE_DEFAULT_PARTITION__");
+    }
+    for (size_t i = 0; i < raw.len && i < PART_MAX_BYTES; i++) {
+        unsigned char c = (unsigned char)raw.p[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || c == ' ' || (c == '.' && i > 0) || c >= 0x80;
+        if (ok) {
+            sb_addc(sb, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            sb_add(sb, e, 3);
+        }
+    }
+    sb_free(&raw);
+}
+
+static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
+{
+    const struct config *cfg = s->cfg;
+    char folder[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], fname[256];
+    int rc;
+    if (s->nparts >= cfg->parquet_max_partitions) {
+        return sl_error_set(err, SL_ELIMIT,
+                            "rows fall into more than %zu partitions in one file "
+                            "(parquet.max_partitions)",
+                            cfg->parquet_max_partitions);
+    }
+    if (s->nparts == s->capparts) {
+        size_t ncap = s->capparts ? s->capparts * 2 : 8;
+        struct part *np = realloc(s->parts, ncap * sizeof(*np));
+        if (np == NULL) {
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        s->parts = np;
+        s->capparts = ncap;
+    }
+    snprintf(folder, sizeof(folder), "%s%s%s", cfg->parquet_dir, dir[0] ? "/" : "", dir);
+    if ((rc = fs_mkdir_p(folder, err)) != 0) {
+        return rc;
+    }
+    snprintf(fname, sizeof(fname), "%s-%s.parquet", s->stem, s->sha16);
+    snprintf(path, sizeof(path), "%s/%s", folder, fname);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", folder, fname, s->claim);
+    unlink(tmp); /* a leftover of this very claim */
+    const char *keys[] = {"sluice.contract", "sluice.source_file", "sluice.source_sha256"};
+    char sha[17];
+    snprintf(sha, sizeof(sha), "%s", s->sha16);
+    const char *vals[] = {s->contract_json, s->stem, sha};
+    struct pq_options opt = {
+        .codec = (enum pq_codec)cfg->parquet_codec,
+        .zstd_level = 3,
+        .row_group_rows = cfg->parquet_row_group_rows,
+        .created_by = "sluice version " SLUICE_VERSION,
+        .nkv = 3,
+        .kv_keys = keys,
+        .kv_values = vals,
+    };
+    struct part *pt = &s->parts[s->nparts];
+    memset(pt, 0, sizeof(*pt));
+    pt->dir = strdup(dir);
+    pt->tmp = strdup(tmp);
+    pt->final = strdup(path);
+    if (pt->dir == NULL || pt->tmp == NULL || pt->final == NULL) {
+        free(pt->dir);
+        free(pt->tmp);
+        free(pt->final);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    rc = pq_writer_open(tmp, s->pqcols, s->ndata, &opt, &pt->w, err);
+    if (rc != 0) {
+        free(pt->dir);
+        free(pt->tmp);
+        free(pt->final);
+        return rc;
+    }
+    s->nparts++;
+    return 0;
+}
+
+static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct sl_error *err)
+{
+    sb_reset(&s->key);
+    for (size_t k = 0; k < s->npart_cols; k++) {
+        struct sl_value v;
+        const char *name = s->p->cols[s->part_cols[k]].name;
+        batch_get(b, r, s->part_cols[k], &v);
+        sb_adds(&s->key, k ? "/" : "");
+        sb_adds(&s->key, name);
+        sb_addc(&s->key, '=');
+        escape_value(&s->key, &v);
+    }
+    if (s->key.failed) {
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    const char *key = sb_cstr(&s->key);
+    if (s->prev_part >= 0 && strcmp(key, sb_cstr(&s->prev_key)) == 0) {
+        return s->prev_part;
+    }
+    int found = -1;
+    for (size_t i = 0; i < s->nparts; i++) {
+        if (strcmp(s->parts[i].dir, key) == 0) {
+            found = (int)i;
+            break;
+        }
+    }
+    if (found < 0) {
+        int rc = open_part(s, key, err);
+        if (rc != 0) {
+            return rc;
+        }
+        found = (int)s->nparts - 1;
+    }
+    sb_reset(&s->prev_key);
+    sb_adds(&s->prev_key, key);
+    s->prev_part = found;
+    return found;
+}
+
+int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
+{
+    size_t nparts_used = 0;
+    for (size_t r = 0; r < b->nrows; r++) {
+        s->row_part[r] = -1;
+        if (b->outcome[r] != BATCH_LOADED) {
+            continue;
+        }
+        int pi = s->npart_cols ? part_of_row(s, b, r, err) : 0;
+        if (pi < 0) {
+            return pi;
+        }
+        if (s->npart_cols == 0 && s->nparts == 0) {
+            int rc = open_part(s, "", err);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        s->row_part[r] = pi;
+        nparts_used++;
+    }
+    if (nparts_used == 0) {
+        return 0;
+    }
+    /* A view of b holding only the data columns, in the files' order. */
+    struct batch view = *b;
+    for (size_t i = 0; i < s->ndata; i++) {
+        s->view_cols[i] = b->cols[s->data_cols[i]];
+    }
+    view.cols = s->view_cols;
+    view.ncols = s->ndata;
+    for (size_t pi = 0; pi < s->nparts; pi++) {
+        size_t n = 0;
+        for (size_t r = 0; r < b->nrows; r++) {
+            s->mask[r] = s->row_part[r] == (int)pi;
+            n += s->mask[r];
+        }
+        if (n == 0) {
+            continue;
+        }
+        int rc = pq_writer_write(s->parts[pi].w, &view, 0, b->nrows, s->mask, err);
+        if (rc != 0) {
+            return rc;
+        }
+        s->parts[pi].rows += n;
+    }
+    return 0;
+}
+
+int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
+{
+    *rows = 0;
+    sb_addc(files_json, '[');
+    for (size_t i = 0; i < s->nparts; i++) {
+        struct part *pt = &s->parts[i];
+        uint64_t n = 0;
+        int rc = pq_writer_close(pt->w, &n, err);
+        pt->w = NULL;
+        if (rc != 0) {
+            return rc;
+        }
+        *rows += n;
+        const char *rel = pt->final + strlen(s->cfg->parquet_dir) + 1;
+        sb_adds(files_json, i ? "," : "");
+        sb_json_str(files_json, rel, strlen(rel));
+    }
+    sb_addc(files_json, ']');
+    return files_json->failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : 0;
+}
+
+static int publish_one(const char *tmp, const char *final, struct sl_error *err)
+{
+    if (rename(tmp, final) != 0) {
+        if (errno == ENOENT && fs_exists(final)) {
+            return 0; /* published before a crash */
+        }
+        return sl_error_set(err, SL_EIO, "cannot publish %s: %s", final, strerror(errno));
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", final);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        return fs_fsync_path(dir, err);
+    }
+    return 0;
+}
+
+int pqsink_publish(struct pqsink *s, struct sl_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->nparts && rc == 0; i++) {
+        rc = publish_one(s->parts[i].tmp, s->parts[i].final, err);
+    }
+    for (size_t i = 0; i < s->nparts; i++) {
+        free(s->parts[i].dir);
+        free(s->parts[i].tmp);
+        free(s->parts[i].final);
+    }
+    s->nparts = 0;
+    return rc;
+}
+
+void pqsink_abort(struct pqsink *s)
+{
+    for (size_t i = 0; i < s->nparts; i++) {
+        struct part *pt = &s->parts[i];
+        if (pt->w != NULL) {
+            pq_writer_abort(pt->w);
+        }
+        unlink(pt->tmp);
+        free(pt->dir);
+        free(pt->tmp);
+        free(pt->final);
+    }
+    s->nparts = 0;
+}
+
+/* Walks dir depth-first; for each ".<final>.<claim>.tmp" publishes or deletes it. */
+static int recover_walk(const char *dir, const char *suffix, int committed, int depth,
+                        struct sl_error *err)
+{
+    if (depth > 16) {
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return errno == ENOENT ? 0 : sl_error_set(err, SL_EIO, "cannot open %s: %s", dir,
+                                                 strerror(errno));
+    }
+    int rc = 0;
+    struct dirent *de;
+    char path[PATH_MAX];
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || fs_join(path, sizeof(path), dir, n)) {
+            continue;
+        }
+        struct stat st;
+        if (lstat(path, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = recover_walk(path, suffix, committed, depth + 1, err);
+            continue;
+        }
+        size_t ln = strlen(n);
+        size_t ls = strlen(suffix);
+        if (n[0] != '.' || ln <= ls + 1 || strcmp(n + ln - ls, suffix) != 0) {
+            continue;
+        }
+        if (!committed) {
+            unlink(path);
+            continue;
+        }
+        char final[PATH_MAX];
+        snprintf(final, sizeof(final), "%s/%.*s", dir, (int)(ln - ls - 1), n + 1);
+        rc = publish_one(path, final, err);
+    }
+    closedir(d);
+    return rc;
+}
+
+int pqsink_recover_claim(const struct config *cfg, const char *claim, int committed,
+                         struct sl_error *err)
+{
+    char suffix[96];
+    snprintf(suffix, sizeof(suffix), ".%s.tmp", claim);
+    return recover_walk(cfg->parquet_dir, suffix, committed, 0, err);
+}

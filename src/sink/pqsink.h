@@ -1,0 +1,45 @@
+/* pqsink.h - the Parquet store: one Parquet file per input file per partition, written
+ * under temporary names during the load, sealed (fsynced) before the SQLite commit and
+ * published by rename after it.  Names are deterministic (input stem + content hash), so a
+ * file can never be published twice.
+ *
+ * Layout: parquet.dir/<col>=<value>/.../<stem>-<sha16>.parquet (Hive-style partitions);
+ * temporaries: the same folder, ".<final name>.<claim>.tmp".
+ */
+#ifndef SL_PQSINK_H
+#define SL_PQSINK_H
+
+#include <stdint.h>
+
+#include "contract/validate.h"
+#include "core/batch.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+
+struct pqsink;
+
+/* Checks the partition columns against the plan; creates parquet.dir.  SL_ECONFIG when a
+ * partition column does not exist. */
+int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink **out,
+                  struct sl_error *err);
+void pqsink_destroy(struct pqsink *s);
+
+/* Starts a file: name (as it arrived), its sha256 (hex) and the claim that owns the temps. */
+int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, const char *claim,
+                      struct sl_error *err);
+/* Writes the rows of b whose outcome is BATCH_LOADED. */
+int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
+/* Closes (fsyncs) every file of this input; appends their final paths, relative to
+ * parquet.dir, as a JSON array to files_json.  *rows gets the rows written. */
+int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
+/* After the commit: renames the temporaries to their final names and fsyncs the folders. */
+int pqsink_publish(struct pqsink *s, struct sl_error *err);
+/* Drops everything written for the current input (temporaries unlinked). */
+void pqsink_abort(struct pqsink *s);
+
+/* Recovery for one claim: temporaries of a committed claim are published, those of an
+ * uncommitted one deleted.  Walks parquet.dir. */
+int pqsink_recover_claim(const struct config *cfg, const char *claim, int committed,
+                         struct sl_error *err);
+
+#endif
