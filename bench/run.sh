@@ -33,7 +33,7 @@ run_sluice() { # fresh outputs each run: CSV -> validate -> derive -> SQLite (+ 
     t1=$(now)
     echo "$t1 - $t0" | bc -l
     local loaded
-    loaded=$(sqlite3 outputs/near_rt_analytics.db 'select count(*) from ventas_near_rt')
+    loaded=$(sqlite3 outputs/near_rt_analytics.db 'select sum(rows_loaded) from sluice_files')
     [ "$loaded" -eq "$ROWS" ] || { echo "bench: sluice loaded $loaded of $ROWS rows" >&2; exit 1; }
 }
 run_import() { # sqlite3 .import into a typed table of the same shape: no validation, no transform
@@ -88,3 +88,47 @@ cat > "$out/results.json" <<JSON
  "sluice_rows_per_s": $s_rps, "sluice_peak_rss_kb": $rss_kb, "sqlite_import_rows_per_s": $m_rps, "ratio_vs_import": $ratio}
 JSON
 echo "results: bench/out/results.json"
+
+# --- CSV -> Parquet only (SQLite off), beside DuckDB's COPY ... TO (FORMAT PARQUET) -------------
+if [ -d "$root/tests/interop/node_modules/@duckdb/node-api" ] ||
+    npm ci --prefix "$root/tests/interop" --no-audit --no-fund >/dev/null 2>&1; then
+    printf 'sqlite: {enabled: false}\nparquet: {partition_by: []}\n' > pq_only.yaml
+    pq_times=()
+    duck_times=()
+    duck12_times=()
+    for i in $(seq 0 "$RUNS"); do
+        p_t=$(run_sluice -c pq_only.yaml)
+        rm -f duck.*.parquet
+        sync
+        read -r d_t d12_t < <(cd "$root/tests/interop" && node bench_duckdb_copy.mjs "$csv" "$work/duck")
+        [ -n "${VERBOSE:-}" ] && echo "round $i: sluice parquet-only $p_t s, duckdb $d_t s, duckdb 12 columns $d12_t s" >&2
+        if [ "$i" -gt 0 ]; then
+            pq_times+=("$p_t")
+            duck_times+=("$d_t")
+            duck12_times+=("$d12_t")
+        fi
+    done
+    rm -rf ingest outputs logs
+    mkdir -p ingest/incoming
+    cp "$csv" ingest/incoming/
+    pq_rss=$( { /usr/bin/time -f '%M' "$root/sluice" -q -c pq_only.yaml once; } 2>&1 | tail -1)
+    pq_bytes=$(find outputs/parquet -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s}')
+    duck_bytes=$(stat -c %s duck.9.parquet)
+    duck12_bytes=$(stat -c %s duck.12.parquet)
+    p=$(printf '%s\n' "${pq_times[@]}" | median)
+    d=$(printf '%s\n' "${duck_times[@]}" | median)
+    d12=$(printf '%s\n' "${duck12_times[@]}" | median)
+    printf '\n%-46s %10s %12s %10s\n' "CSV -> Parquet (zstd), median of $RUNS" "seconds" "bytes" "peak RSS"
+    printf '%-46s %10.3f %12s %7s MiB\n' "sluice once, SQLite off (validated, 12 cols)" "$p" "$pq_bytes" "$((pq_rss / 1024))"
+    printf '%-46s %10.3f %12s %10s\n' "DuckDB COPY SELECT * FROM read_csv (9 cols)" "$d" "$duck_bytes" "-"
+    printf '%-46s %10.3f %12s %10s\n' "DuckDB COPY, same 12 columns as sluice" "$d12" "$duck12_bytes" "-"
+    printf 'wall time vs DuckDB: %.2fx (target <= 1.0); size vs DuckDB (same 12 columns): %.2fx (target <= 1.2); peak RSS %s MiB (target < 64)\n' \
+        "$(echo "$p / $d" | bc -l)" "$(echo "$pq_bytes / $duck12_bytes" | bc -l)" "$((pq_rss / 1024))"
+    cat > "$out/parquet.json" <<JSON
+{"rows": $ROWS, "sluice_parquet_only_s": $p, "duckdb_copy_s": $d, "sluice_bytes": $pq_bytes,
+ "duckdb_bytes": $duck_bytes, "duckdb_12col_s": $d12, "duckdb_12col_bytes": $duck12_bytes,
+ "sluice_peak_rss_kb": $pq_rss}
+JSON
+else
+    echo "CSV -> Parquet comparison skipped: npm ci in tests/interop failed (no DuckDB)"
+fi

@@ -37,6 +37,8 @@ struct pipeline {
     struct slot slots[2]; /* double buffer: one filled while the other is written */
     struct sqlite_sink *sink; /* NULL in check mode */
     struct pqsink *pq;        /* NULL in check mode or with parquet.enabled false */
+    int sink_parquet_here;    /* Parquet rows written on the writer thread (no SQLite table:
+                                 outcomes are known at once); else on the reading thread */
     struct csv_opts csv;
     struct reject rej;  /* the validator's scratch reject (reading thread) */
     struct strbuf msg;  /* duplicate-key messages (writing thread) */

@@ -66,6 +66,15 @@ static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
             memset(b->outcome, BATCH_LOADED, b->nrows);
         }
     }
+    /* Parquet-only: every row is loaded at once and the writer thread would idle, so the
+     * Parquet encoding and the metrics run here instead of on the reading thread. */
+    if (rc == 0 && p->sink_parquet_here && b->nrows > 0) {
+        memset(b->outcome, BATCH_LOADED, b->nrows);
+        rc = pqsink_write(p->pq, b, err);
+        if (rc == 0) {
+            rc = plan_metrics_step(p->plan, b, err);
+        }
+    }
     for (size_t r = 0; r < b->nrows && rc == 0; r++) {
         switch (b->outcome[r]) {
         case BATCH_LOADED:
@@ -93,8 +102,8 @@ static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
  * has time to spare), then it is emptied for reuse. */
 static int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
 {
-    int rc = plan_metrics_step(l->p->plan, s->b, err);
-    if (rc == 0 && l->p->pq != NULL && s->b->nrows > 0) {
+    int rc = l->p->sink_parquet_here ? 0 : plan_metrics_step(l->p->plan, s->b, err);
+    if (rc == 0 && l->p->pq != NULL && !l->p->sink_parquet_here && s->b->nrows > 0) {
         rc = pqsink_write(l->p->pq, s->b, err);
     }
     batch_clear(s->b);

@@ -67,6 +67,7 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
         if (cfg->parquet_enabled && (rc = pqsink_create(cfg, p->plan, &p->pq, err)) != 0) {
             goto out;
         }
+        p->sink_parquet_here = p->pq != NULL && !cfg->sqlite_enabled;
     }
     *out = p;
     p = NULL;
