@@ -105,6 +105,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
                 "dup-key', count(*), sum(rows_total), sum(rows_loaded), sum(rows_rejected), "
                 "sum(rows_duplicate_key)) FROM sluice_files WHERE target_table = ?1",
                 cfg->table, NULL, 1);
+    print_query(db,
+                "SELECT printf('parquet    %6d files written', sum(json_array_length(parquet_files)))"
+                " FROM sluice_files WHERE target_table = ?1 AND parquet_files IS NOT NULL",
+                cfg->table, NULL, 1);
     char sql[512];
     snprintf(sql, sizeof(sql),
              "SELECT printf('%%-24s %%8d', rule, count(*)) FROM \"%s_rejects\" GROUP BY rule "
