@@ -8,6 +8,12 @@ PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libzstd-
 zlib1g-dev libcmocka-dev
 sqlite3 valgrind time bc"
 
+# Node.js and npm run the Parquet interop readers (DuckDB, hyparquet from npm); any node >= 18
+# will do, so Debian's is installed only when none is on the PATH.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PKGS="$PKGS nodejs npm"
+fi
+
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

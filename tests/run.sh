@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh BUILD_DIR - runs every unit test binary and every end-to-end script, then prints
+# run.sh BUILD_DIR - runs every unit test binary and every end-to-end script (VERBOSE=1 lists
+# every end-to-end check), then prints
 # one summary line "N passed, N failed" (cmocka's own lines are kept above it).
 set -u
 build=${1:-build}
@@ -30,9 +31,14 @@ for t in "$root"/tests/e2e/t_*.sh; do
     [ -f "$t" ] || continue
     out=$(bash "$t" 2>&1)
     rc=$?
-    printf '%s\n' "$out" | grep -E '^(ok|not ok) ' | sed "s|^|[e2e $(basename "$t" .sh)] |"
     p=$(printf '%s\n' "$out" | grep -c '^ok ')
     f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    if [ -n "${VERBOSE:-}" ]; then
+        printf '%s\n' "$out" | grep -E '^(ok|not ok) ' | sed "s|^|[e2e $(basename "$t" .sh)] |"
+    else
+        printf '%s\n' "$out" | grep -E '^not ok ' | sed "s|^|[e2e $(basename "$t" .sh)] |"
+    fi
+    printf '[e2e %s] %d passed, %d failed\n' "$(basename "$t" .sh)" "$p" "$f"
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then

@@ -22,6 +22,7 @@ void plan_destroy(struct plan *p)
     for (size_t i = 0; p->metrics != NULL && i < cfg->nmetrics; i++) {
         agg_destroy(p->metrics[i]);
     }
+    free(p->part);
     free(p->derive);
     free(p->rules);
     free(p->metrics);
@@ -103,6 +104,26 @@ int plan_create(const struct config *cfg, struct plan **out, struct sl_error *er
                               cfg->source, r->line, r->name, sl_type_name(t));
             goto out;
         }
+    }
+    p->part = calloc(cfg->parquet_npartition + 1, sizeof(*p->part));
+    if (p->part == NULL) {
+        rc = SL_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; cfg->parquet_enabled && k < cfg->parquet_npartition; k++) {
+        const char *name = cfg->parquet_partition_by[k];
+        size_t c = 0;
+        while (c < p->ncols && strcmp(p->cols[c].name, name) != 0) {
+            c++;
+        }
+        if (c == p->ncols) {
+            rc = sl_error_set(err, SL_ECONFIG,
+                              "%s:%d: key 'parquet.partition_by': no column '%s' in the contract "
+                              "or the derived columns",
+                              cfg->source, cfg->parquet_partition_line, name);
+            goto out;
+        }
+        p->part[p->npart++] = c;
     }
     for (size_t i = 0; i < cfg->nmetrics; i++) {
         const struct metric_def *m = &cfg->metrics[i];

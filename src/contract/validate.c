@@ -3,6 +3,7 @@
  * about where rows or rejects go. */
 #include "contract/validate.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,6 +498,33 @@ static int compute(struct validator *v, struct reject *rej)
     return ok;
 }
 
+/* A partition column's value becomes a folder name: one that cannot be a folder name is
+ * the row's problem, found before anything is loaded.  Returns 1 ok, 0 rejected. */
+static int check_partitions(struct validator *v, struct reject *rej)
+{
+    const struct plan *p = v->p;
+    int ok = 1;
+    for (size_t k = 0; k < p->npart; k++) {
+        const struct sl_value *val = &v->row[p->part[k]];
+        const char *name = p->cols[p->part[k]].name;
+        if (val->type != SL_T_STR || val->u.s.n * 3 <= VALUE_PATH_MAX) {
+            continue; /* short enough even if every byte were escaped */
+        }
+        sb_reset(&v->key);
+        value_path_segment(&v->key, val);
+        size_t room = NAME_MAX - strlen(name) - 1;
+        size_t max = room < VALUE_PATH_MAX ? room : VALUE_PATH_MAX;
+        if (v->key.len > max) {
+            problem(rej, name, "partition_value");
+            sb_printf(&rej->msg, "too long for a partition folder name (%zu bytes once escaped, "
+                                 "at most %zu): see parquet.partition_by",
+                      v->key.len, max);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
 int validator_row(struct validator *v, const struct csv_record *rec, struct batch *b,
                   struct reject *rej, struct sl_error *err)
 {
@@ -541,7 +569,7 @@ int validator_row(struct validator *v, const struct csv_record *rec, struct batc
         }
         ok &= r;
     }
-    if (!ok || !compute(v, rej)) {
+    if (!ok || !compute(v, rej) || !check_partitions(v, rej)) {
         goto rejected;
     }
     int u = check_unique(v, rec->line, rej);

@@ -35,6 +35,8 @@ struct plan {
     struct expr **derive; /* cfg->nderive */
     struct expr **rules;  /* cfg->nrules */
     struct agg **metrics; /* cfg->nmetrics */
+    size_t npart;
+    size_t *part;         /* parquet.partition_by as column indexes (when Parquet is on) */
 };
 
 /* Compiles every expression of cfg.  Errors are SL_ECONFIG "SOURCE:LINE: derive 'x': ...". */

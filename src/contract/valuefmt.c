@@ -1,6 +1,8 @@
 /* valuefmt.c - values as message text or JSON, one formatting rule for every report. */
 #include "contract/valuefmt.h"
 
+#include <string.h>
+
 #include "contract/types.h"
 
 #define QUOTE_MAX 60
@@ -62,4 +64,33 @@ void value_json(struct strbuf *sb, const struct sl_value *v)
         value_text(sb, v, 0);
         break;
     }
+}
+
+void value_path_segment(struct strbuf *sb, const struct sl_value *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    static const char marker[] = "__HIVE_DEFAULT_PARTITION__";
+    if (v->type == SL_T_NULL) {
+        sb_adds(sb, marker);
+        return;
+    }
+    struct strbuf raw = STRBUF_INIT;
+    value_text(&raw, v, 0);
+    if (raw.len == 0) {
+        sb_adds(sb, marker);
+    }
+    int is_marker = raw.len == sizeof(marker) - 1 && memcmp(raw.p, marker, raw.len) == 0;
+    for (size_t i = 0; i < raw.len; i++) {
+        unsigned char c = (unsigned char)raw.p[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == ' ' || (c == '_' && !(is_marker && i == 0)) ||
+                 (c == '.' && i > 0) || c >= 0x80;
+        if (ok) {
+            sb_addc(sb, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            sb_add(sb, e, 3);
+        }
+    }
+    sb_free(&raw);
 }

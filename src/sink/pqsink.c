@@ -16,7 +16,6 @@
 #include "core/fs.h"
 #include "sink/parquet/parquet.h"
 
-#define PART_MAX_BYTES 200 /* one escaped partition value */
 
 struct part {
     char *dir;   /* relative: "anio=2025/mes=2025-04" or "" */
@@ -40,6 +39,8 @@ struct pqsink {
     size_t nparts, capparts;
     char stem[128];
     char sha16[17];
+    char sha256[65];
+    char name[NAME_MAX + 1]; /* the input's name, for the key-value metadata */
     char claim[64];
     int *row_part;         /* per batch row: index into parts, -1 = not written */
     uint8_t *mask;
@@ -67,16 +68,6 @@ void pqsink_destroy(struct pqsink *s)
     free(s);
 }
 
-static int plan_index(const struct plan *p, const char *name)
-{
-    for (size_t i = 0; i < p->ncols; i++) {
-        if (strcmp(p->cols[i].name, name) == 0) {
-            return (int)i;
-        }
-    }
-    return -1;
-}
-
 static int is_part_col(const struct pqsink *s, size_t c)
 {
     for (size_t k = 0; k < s->npart_cols; k++) {
@@ -97,7 +88,7 @@ int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink 
     }
     s->cfg = cfg;
     s->p = p;
-    s->npart_cols = cfg->parquet_npartition;
+    s->npart_cols = p->npart;
     s->part_cols = calloc(s->npart_cols + 1, sizeof(*s->part_cols));
     s->data_cols = calloc(p->ncols + 1, sizeof(*s->data_cols));
     s->pqcols = calloc(p->ncols + 1, sizeof(*s->pqcols));
@@ -109,16 +100,7 @@ int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink 
         goto out;
     }
     for (size_t k = 0; k < s->npart_cols; k++) {
-        int idx = plan_index(p, cfg->parquet_partition_by[k]);
-        if (idx < 0) {
-            rc = sl_error_set(err, SL_ECONFIG,
-                              "%s:%d: key 'parquet.partition_by': no column '%s' in the contract "
-                              "or the derived columns",
-                              cfg->source, cfg->parquet_partition_line,
-                              cfg->parquet_partition_by[k]);
-            goto out;
-        }
-        s->part_cols[k] = (size_t)idx;
+        s->part_cols[k] = p->part[k]; /* checked by plan_create */
     }
     struct strbuf j = STRBUF_INIT;
     sb_adds(&j, "{\"fields\":[");
@@ -184,37 +166,12 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     pqsink_abort(s);
     sanitize_stem(name, s->stem, sizeof(s->stem));
     snprintf(s->sha16, sizeof(s->sha16), "%.16s", sha256);
+    snprintf(s->sha256, sizeof(s->sha256), "%s", sha256);
+    snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->claim, sizeof(s->claim), "%s", claim);
     s->prev_part = -1;
     sb_reset(&s->prev_key);
     return 0;
-}
-
-/* Hive-style escaping of one partition value: what could change the path is %-encoded. */
-static void escape_value(struct strbuf *sb, const struct sl_value *v)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    if (v->type == SL_T_NULL) {
-        sb_adds(sb, "__HIVE_DEFAULT_PARTITION__");
-        return;
-    }
-    struct strbuf raw = STRBUF_INIT;
-    value_text(&raw, v, 0);
-    if (raw.len == 0) {
-        sb_adds(sb, "__HIVE_DEFAULT_PARTITION__");
-    }
-    for (size_t i = 0; i < raw.len && i < PART_MAX_BYTES; i++) {
-        unsigned char c = (unsigned char)raw.p[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '-' || c == ' ' || (c == '.' && i > 0) || c >= 0x80;
-        if (ok) {
-            sb_addc(sb, (char)c);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sb_add(sb, e, 3);
-        }
-    }
-    sb_free(&raw);
 }
 
 static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
@@ -246,9 +203,7 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
     snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", folder, fname, s->claim);
     unlink(tmp); /* a leftover of this very claim */
     const char *keys[] = {"sluice.contract", "sluice.source_file", "sluice.source_sha256"};
-    char sha[17];
-    snprintf(sha, sizeof(sha), "%s", s->sha16);
-    const char *vals[] = {s->contract_json, s->stem, sha};
+    const char *vals[] = {s->contract_json, s->name, s->sha256};
     struct pq_options opt = {
         .codec = (enum pq_codec)cfg->parquet_codec,
         .zstd_level = 3,
@@ -290,7 +245,7 @@ static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct
         sb_adds(&s->key, k ? "/" : "");
         sb_adds(&s->key, name);
         sb_addc(&s->key, '=');
-        escape_value(&s->key, &v);
+        value_path_segment(&s->key, &v);
     }
     if (s->key.failed) {
         return sl_error_set(err, SL_ENOMEM, "out of memory");
