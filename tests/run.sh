@@ -25,6 +25,13 @@ for t in "$root/$build"/tests/test_*; do
     fi
 done
 
+# The Parquet readers the end-to-end tests use (DuckDB, hyparquet; pinned in tests/interop).
+interop="$root/tests/interop"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$interop/node_modules/@duckdb/node-api" ]; then
+    npm ci --prefix "$interop" --no-audit --no-fund >/dev/null 2>&1 ||
+        echo "run.sh: npm ci in tests/interop failed; t_parquet.sh will report it"
+fi
+
 # End-to-end tests: each tests/e2e/t_*.sh prints "ok NAME" / "not ok NAME" lines.
 export SLUICE_BIN="$root/$build/sluice"
 for t in "$root"/tests/e2e/t_*.sh; do

@@ -1,6 +1,7 @@
 # t_crash.sh - real crashes: kill -9 during `sluice once` at several moments, then run again;
 # every valid row must be in SQLite exactly once and no file lost or left behind.
 . "$(dirname "$0")/lib.sh"
+interop=$(cd "$(dirname "$0")/../interop" && pwd)
 e2e_setup
 
 fresh
@@ -28,6 +29,10 @@ listed=$(sq "select j.value from sluice_files, json_each(parquet_files) j where 
 on_disk=$(cd outputs/parquet && find . -name '*.parquet' | sed 's|^\./||' | LC_ALL=C sort)
 expect_eq "after kills: the Parquet files on disk are exactly those the ledger lists" \
     "$(printf '%s\n' "$listed" | LC_ALL=C sort | md5sum)" "$(printf '%s\n' "$on_disk" | md5sum)"
+if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
+    expect_eq "after kills: DuckDB reads every valid row exactly once from Parquet" \
+        "$(node "$interop/count.mjs" "$PWD/outputs/parquet" venta_id 2>&1)" "$want|$want"
+fi
 expect_match "after kills: some Parquet files" "$(printf '%s' "$on_disk" | wc -l)" '^[1-9]'
 
 # --- two processes on the same folders at once: every file exactly once ----------------
