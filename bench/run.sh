@@ -21,11 +21,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # Each round times both, interleaved, so disk and cache conditions hit both alike; round 0
 # is a warm-up and is not counted.
-printf 'parquet: {enabled: false}\n' > sqlite_only.yaml
-run_sluice() { # fresh outputs each run: CSV -> validate -> derive -> SQLite (+ Parquet), durable
+fresh_input() { # empty outputs, the test file alone in the input folder
     rm -rf ingest outputs logs
     mkdir -p ingest/incoming
     cp "$csv" ingest/incoming/
+}
+printf 'parquet: {enabled: false}\n' > sqlite_only.yaml
+run_sluice() { # fresh outputs each run: CSV -> validate -> derive -> SQLite (+ Parquet), durable
+    fresh_input
     sync
     local t0 t1
     t0=$(now)
@@ -62,9 +65,7 @@ for i in $(seq 0 "$RUNS"); do
 done
 
 # peak memory of one more sluice run
-rm -rf ingest outputs logs
-mkdir -p ingest/incoming
-cp "$csv" ingest/incoming/
+fresh_input
 rss_kb=$( { /usr/bin/time -f '%M' "$root/sluice" -q once; } 2>&1 | tail -1)
 
 s=$(printf '%s\n' "${sluice_times[@]}" | median)
@@ -108,9 +109,7 @@ if [ -d "$root/tests/interop/node_modules/@duckdb/node-api" ] ||
             duck12_times+=("$d12_t")
         fi
     done
-    rm -rf ingest outputs logs
-    mkdir -p ingest/incoming
-    cp "$csv" ingest/incoming/
+    fresh_input
     pq_rss=$( { /usr/bin/time -f '%M' "$root/sluice" -q -c pq_only.yaml once; } 2>&1 | tail -1)
     pq_bytes=$(find outputs/parquet -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s}')
     duck_bytes=$(stat -c %s duck.9.parquet)

@@ -181,18 +181,30 @@ static double num_of(const struct sl_value *v)
     return v->type == SL_T_INT ? (double)v->u.i : v->u.d;
 }
 
-static int ev_arith(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
+/* Evaluates a binary node's two operands.  Returns 1 when either is null (out is then null,
+ * as SQL propagates it), 0 to go on with *a and *b, or an error. */
+static int ev_operands(struct ev_ctx *cx, const struct enode *nd, struct sl_value *a,
+                       struct sl_value *b, struct sl_value *out)
 {
     const uint16_t *k = kids_of(cx, nd);
-    struct sl_value a, b;
-    int rc = ev_node(cx, k[0], &a);
-    rc = rc != 0 ? rc : ev_node(cx, k[1], &b);
+    int rc = ev_node(cx, k[0], a);
+    rc = rc != 0 ? rc : ev_node(cx, k[1], b);
     if (rc != 0) {
         return rc;
     }
-    if (a.type == SL_T_NULL || b.type == SL_T_NULL) {
+    if (a->type == SL_T_NULL || b->type == SL_T_NULL) {
         set_null(out);
-        return 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int ev_arith(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
+{
+    struct sl_value a, b;
+    int rc = ev_operands(cx, nd, &a, &b, out);
+    if (rc != 0) {
+        return rc > 0 ? 0 : rc;
     }
     if (nd->type == SL_T_INT) {
         int64_t x = a.u.i, y = b.u.i, r = 0;
@@ -290,16 +302,10 @@ static int cmp_result(enum node_op op, int c)
 
 static int ev_cmp(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
 {
-    const uint16_t *k = kids_of(cx, nd);
     struct sl_value a, b;
-    int rc = ev_node(cx, k[0], &a);
-    rc = rc != 0 ? rc : ev_node(cx, k[1], &b);
+    int rc = ev_operands(cx, nd, &a, &b, out);
     if (rc != 0) {
-        return rc;
-    }
-    if (a.type == SL_T_NULL || b.type == SL_T_NULL) {
-        set_null(out);
-        return 0;
+        return rc > 0 ? 0 : rc;
     }
     set_bool(out, cmp_result((enum node_op)nd->op, expr_compare((enum cmp_dom)nd->aux, &a, &b)));
     return 0;
