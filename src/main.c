@@ -10,6 +10,7 @@ static const char usage[] =
     "usage: sluice [-c FILE] [-q] COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
+    "  run             watch the input folder and process each file as it lands (daemon)\n"
     "  once            process every file in the input folder, then exit\n"
     "  check FILE...   validate files against the contract; print a report, write nothing\n"
     "  status          files by status, rows loaded/rejected, last failures\n"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         return strcmp(cmd, "once") == 0     ? cmd_once(&cli, cargc, cargv)
+               : strcmp(cmd, "run") == 0    ? cmd_run(&cli, cargc, cargv)
                : strcmp(cmd, "check") == 0  ? cmd_check(&cli, cargc, cargv)
                : strcmp(cmd, "status") == 0 ? cmd_status(&cli, cargc, cargv)
                : strcmp(cmd, "gen") == 0    ? cmd_gen(&cli, cargc, cargv)
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "once") == 0) {
         return cmd_once(&cli, cargc, cargv);
+    } else if (strcmp(cmd, "run") == 0) {
+        return cmd_run(&cli, cargc, cargv);
     } else if (strcmp(cmd, "check") == 0) {
         return cmd_check(&cli, cargc, cargv);
     } else if (strcmp(cmd, "status") == 0) {

@@ -1,12 +1,10 @@
 /* once.c - `sluice once`: recover what a crash left, then process every file present in
  * the input folder, oldest first, and exit with a code that says whether any failed. */
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 
 #include "cmd/cmd.h"
+#include "cmd/files.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "pipeline/pipeline.h"
@@ -26,72 +24,6 @@ static const char once_help[] =
     "commit happened) or put back in paths.incoming (if it did not).\n"
     "\n"
     "exit: 0 every file ok/partial/duplicate, 1 any failed (or an error), 78 config error\n";
-
-int once_accept(const char *name);
-int once_accept(const char *name)
-{
-    size_t n = strlen(name);
-    if (name[0] == '.' || n < 5) {
-        return 0;
-    }
-    static const char *const skip[] = {".tmp", ".part", ".crdownload"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t m = strlen(skip[i]);
-        if (n >= m && strcasecmp(name + n - m, skip[i]) == 0) {
-            return 0;
-        }
-    }
-    return strcasecmp(name + n - 4, ".csv") == 0;
-}
-
-static int quiet_skips;
-
-/* A file name for a terminal line: control bytes (a newline in a name, an escape sequence)
- * become '?', so one file is always one line.  The JSON log keeps the exact name. */
-static const char *shown(const char *name, char *buf, size_t cap)
-{
-    size_t i = 0;
-    for (; name[i] != '\0' && i + 1 < cap; i++) {
-        unsigned char c = (unsigned char)name[i];
-        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    buf[i] = '\0';
-    return buf;
-}
-
-static void report_skip(const char *name, const char *why)
-{
-    char buf[NAME_MAX + 1];
-    struct log_line l;
-    log_begin(&l, LOG_WARN, "file_skipped");
-    log_str(&l, "file", name);
-    log_str(&l, "reason", why);
-    log_end(&l);
-    if (!quiet_skips) {
-        fprintf(stderr, "%-9s %s: not a regular file (%s); left where it is, never opened\n",
-                "skipped", shown(name, buf, sizeof(buf)), why);
-    }
-}
-
-static void print_line(const char *raw_name, const struct file_result *r)
-{
-    char buf[NAME_MAX + 1];
-    const char *name = shown(raw_name, buf, sizeof(buf));
-    if (r->status == FILE_FAILED) {
-        fprintf(stderr, "%-9s %s: %s\n", "FAILED", name, r->error);
-        return;
-    }
-    if (r->status == FILE_DUPLICATE) {
-        fprintf(stderr, "%-9s %s: same content as an already loaded file; nothing loaded\n",
-                "duplicate", name);
-        return;
-    }
-    fprintf(stderr,
-            "%-9s %s: %llu rows, %llu loaded, %llu rejected, %llu duplicate key (%.1f ms)\n",
-            file_status_name(r->status), name, (unsigned long long)r->rows_total,
-            (unsigned long long)r->rows_loaded, (unsigned long long)r->rows_rejected,
-            (unsigned long long)r->rows_duplicate_key, r->duration_ms);
-}
 
 int cmd_once(struct cli *cli, int argc, char **argv)
 {
@@ -126,7 +58,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
     struct fs_entry *files = NULL;
     size_t nfiles = 0;
     uint64_t counts[5] = {0};
-    quiet_skips = cli->quiet;
+    files_set_quiet(cli->quiet);
     if (log_open(cfg->log_path, cfg->log_level, &err) != 0) {
         fprintf(stderr, "sluice: %s\n", err.msg);
         code = err.code == SL_ECONFIG ? EXIT_CONFIG : EXIT_FAILED;
@@ -138,7 +70,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (pipeline_recover(p, &err) != 0 ||
-        fs_list(cfg->incoming, once_accept, report_skip, &files, &nfiles, &err) != 0) {
+        fs_list(cfg->incoming, files_accept, files_report_skip, &files, &nfiles, &err) != 0) {
         fprintf(stderr, "sluice: %s\n", err.msg);
         code = EXIT_FAILED;
         goto out;
@@ -147,9 +79,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
         struct file_result r;
         sl_error_clear(&err);
         if (pipeline_process(p, files[i].name, &r, &err) != 0) {
-            char buf[NAME_MAX + 1];
-            fprintf(stderr, "%-9s %s: %s (%s; the file was left in %s)\n", "ERROR",
-                    shown(files[i].name, buf, sizeof(buf)), err.msg, sl_errclass_name(err.code), cfg->incoming);
+            files_print_error(files[i].name, &err, cfg->incoming);
             code = EXIT_FAILED;
             continue;
         }
@@ -158,7 +88,7 @@ int cmd_once(struct cli *cli, int argc, char **argv)
             continue;
         }
         if (!cli->quiet) {
-            print_line(files[i].name, &r);
+            files_print_result(files[i].name, &r);
         }
         if (r.status == FILE_FAILED) {
             code = EXIT_FAILED;

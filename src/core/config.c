@@ -15,19 +15,20 @@
 #include <unistd.h>
 
 #include "core/config_int.h"
+#include "core/duration.h"
 #include "core/yamlutil.h"
 
 #define EMBEDDED "<embedded default>"
 
 enum kind { K_PATH, K_LOGPATH, K_LEVEL, K_BOOL, K_TABLE, K_DELIM, K_SIZE, K_SIZE64, K_COUNT,
-            K_RATIO, K_DUP, K_CODEC, K_NAMES };
+            K_RATIO, K_DUP, K_CODEC, K_NAMES, K_DURATION };
 
 struct keydef {
     const char *section;
     const char *key;
     enum kind kind;
     size_t off;     /* of the field in struct config */
-    int64_t lo, hi; /* K_COUNT range */
+    int64_t lo, hi; /* K_COUNT range; K_DURATION range in milliseconds */
 };
 
 #define OFF(field) offsetof(struct config, field)
@@ -55,12 +56,16 @@ static const struct keydef keydefs[] = {
     {"parquet", "row_group_rows", K_COUNT, OFF(parquet_row_group_rows), 1, 1 << 26},
     {"parquet", "max_partitions", K_COUNT, OFF(parquet_max_partitions), 1, 4096},
     {"parquet", "partition_by", K_NAMES, OFF(parquet_partition_by), 0, 0},
+    {"watch", "rescan", K_DURATION, OFF(watch_rescan_ms), 100, DURATION_MAX_MS},
+    {"watch", "poll_interval", K_DURATION, OFF(watch_poll_interval_ms), 10, DURATION_MAX_MS},
+    {"watch", "settle", K_DURATION, OFF(watch_settle_ms), 0, DURATION_MAX_MS},
 };
 #define NKEYDEFS (sizeof(keydefs) / sizeof(keydefs[0]))
 
 static const char *const top_keys[] = {"paths",   "log",     "sqlite",   "csv",
                                        "limits",  "quality", "parquet",  "contract",
-                                       "rules",   "derive",  "metrics",  NULL};
+                                       "rules",   "derive",  "metrics",  "watch",
+                                       NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const dup_policies[] = {"skip", "update", "reject", NULL};
 static const char *const codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
@@ -164,6 +169,23 @@ static int set_delim(struct fy_node *n, const struct yu_at *at, char *out)
     return rc;
 }
 
+/* watch.*: "500ms", "5s", "2m", "1h" (or a bare integer: seconds), within [lo, hi] ms. */
+static int set_duration(struct fy_node *n, const struct yu_at *at, const struct keydef *d,
+                        int64_t *out)
+{
+    size_t len = 0;
+    const char *s = yu_scalar(n, &len);
+    int64_t ms = 0;
+    char lo[32], hi[32], expected[128];
+    if (s == NULL || duration_parse(s, len, &ms) != 0 || ms < d->lo || ms > d->hi) {
+        snprintf(expected, sizeof(expected), "a duration from %s to %s, like 500ms, 5s, 2m or 1h",
+                 duration_format(d->lo, lo, sizeof(lo)), duration_format(d->hi, hi, sizeof(hi)));
+        return cfg_reject(n, at, expected);
+    }
+    *out = ms;
+    return 0;
+}
+
 static int set_value(struct config *c, const struct keydef *d, struct fy_node *n,
                      const struct yu_at *at)
 {
@@ -225,6 +247,8 @@ static int set_value(struct config *c, const struct keydef *d, struct fy_node *n
         return yu_choice(n, at, codecs, (int *)slot);
     case K_NAMES:
         return set_names(c, n, at);
+    case K_DURATION:
+        return set_duration(n, at, d, (int64_t *)slot);
     }
     if (rc == 0) {
         free(*(char **)slot);
@@ -407,6 +431,9 @@ static struct config *config_new(const char *source, const char *base_dir)
     c->parquet_partition_line = 0;
     c->max_reject_ratio = 0.2;
     c->on_duplicate_key = DUP_SKIP;
+    c->watch_rescan_ms = 30000;
+    c->watch_poll_interval_ms = 1000;
+    c->watch_settle_ms = 1000;
     if (!c->source || !c->base_dir || !c->incoming || !c->processed || !c->failed || !c->work ||
         !c->log_path || !c->log_level || !c->sqlite_path || !c->table || !c->parquet_dir) {
         config_destroy(c);

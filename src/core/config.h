@@ -76,6 +76,10 @@ struct config {
     double max_reject_ratio; /* quality.max_reject_ratio, default 0.2 */
     enum dup_policy on_duplicate_key; /* quality.on_duplicate_key, default skip */
 
+    int64_t watch_rescan_ms;        /* watch.rescan: `run`'s safety-net rescan, default 30s */
+    int64_t watch_poll_interval_ms; /* watch.poll_interval: scan period when polling, 1s */
+    int64_t watch_settle_ms;        /* watch.settle: size+mtime unchanged this long, 1s */
+
     struct contract *contract; /* never NULL after load */
     char *contract_path;       /* NULL when inline or embedded */
 

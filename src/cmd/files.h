@@ -1,0 +1,26 @@
+/* files.h - what `once` and `run` share about input files: which names are taken, and the
+ * one readable stderr line per file (the JSON log keeps the exact details).
+ */
+#ifndef SL_CMD_FILES_H
+#define SL_CMD_FILES_H
+
+#include "core/error.h"
+#include "pipeline/pipeline.h"
+
+/* 1 for names sluice takes: *.csv (any case), not starting with '.', not ending in .tmp,
+ * .part or .crdownload (files still being delivered). */
+int files_accept(const char *name);
+
+/* -q: files_report_skip logs only (no stderr line). */
+void files_set_quiet(int quiet);
+
+/* An accepted name that is not a regular file: logs file_skipped, prints one line. */
+void files_report_skip(const char *name, const char *why);
+
+/* The verdict line of one processed file (ok/partial/duplicate/FAILED). */
+void files_print_result(const char *name, const struct file_result *r);
+
+/* The line for a file that hit an error that is not its fault (left in incoming). */
+void files_print_error(const char *name, const struct sl_error *err, const char *incoming);
+
+#endif

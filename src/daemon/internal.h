@@ -1,0 +1,71 @@
+/* internal.h - the daemon's state, shared by its parts: loop.c (event loop, signals, timers,
+ * reload), watch.c (inotify or polling, and the choice between them), scan.c (listing,
+ * settle table, processing one file) and lock.c (one daemon per database).
+ */
+#ifndef SL_DAEMON_INTERNAL_H
+#define SL_DAEMON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/loop.h"
+#include "daemon/sched.h"
+#include "pipeline/pipeline.h"
+
+enum timer_kind { T_SCAN = 1, T_SETTLE };
+
+/* A file seen by a scan and not yet taken: taken once size and mtime have held settle_ms. */
+struct seen {
+    char *name;
+    uint64_t size;
+    int64_t mtime_ns;
+    int64_t stable_since_ns; /* CLOCK_MONOTONIC of the first sight of this size+mtime */
+};
+
+struct daemon {
+    const struct daemon_opts *opts;
+    struct config *cfg;
+    struct pipeline *pipe;
+    struct sched sched;
+    int epfd, sigfd, tfd, infd, wd, lockfd;
+    int poll_mode;      /* 0 inotify, 1 polling */
+    char mode_why[192]; /* why polling (or "inotify") */
+    uint64_t scan_timer, settle_timer;
+    int64_t scan_deadline_ns;
+    long scans;        /* counted scans (the startup scan is the first) */
+    int stopping;      /* a stop signal or the last iteration: take no more files */
+    int stop_signal;   /* the signal that stopped us, 0 for max_iterations */
+    int reload_pending;
+    struct seen *seen; /* sorted by name */
+    size_t nseen;
+    char **skipped; /* non-regular names already reported (not repeated every scan) */
+    size_t nskipped;
+    uint64_t counts[5]; /* by enum file_status */
+    uint64_t errors;    /* files left in incoming after a transient error */
+};
+
+/* loop.c */
+void daemon_poll_signals(struct daemon *d);       /* reads pending signals, non-blocking */
+int daemon_schedule_scan(struct daemon *d, int64_t deadline_ns); /* replaces the scan timer */
+int64_t daemon_period_ms(const struct daemon *d); /* current scan period */
+
+/* watch.c: chooses inotify or polling for cfg->incoming (sets poll_mode, mode_why), adds the
+ * inotify fd to the epoll set.  Only epoll failures are errors; inotify ones mean polling. */
+int watch_setup(struct daemon *d, struct sl_error *err);
+void watch_teardown(struct daemon *d);
+/* Reads the inotify queue: processes each accepted closed/moved-in name, rescans on an
+ * overflow, falls back to polling when the watch is gone. */
+void watch_read(struct daemon *d);
+
+/* scan.c: lists paths.incoming.  startup: takes every file at once, oldest first (as once);
+ * otherwise a file is taken once stable for watch.settle, and a settle timer is armed for
+ * the ones still waiting.  Returns the number of files taken. */
+size_t scan_run(struct daemon *d, int startup);
+/* Processes incoming/name if it is still a regular file; prints its line. */
+void scan_take(struct daemon *d, const char *name);
+void scan_forget(struct daemon *d); /* empties the settle table and the skipped list */
+
+/* lock.c: flock(LOCK_EX|LOCK_NB) on <sqlite.path>.lock holding our pid. */
+int daemon_lock(const char *db_path, int *fd, struct sl_error *err);
+
+#endif
