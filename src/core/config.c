@@ -65,7 +65,7 @@ static const struct keydef keydefs[] = {
 static const char *const top_keys[] = {"paths",   "log",     "sqlite",   "csv",
                                        "limits",  "quality", "parquet",  "contract",
                                        "rules",   "derive",  "metrics",  "watch",
-                                       NULL};
+                                       "schedule", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const dup_policies[] = {"skip", "update", "reject", NULL};
 static const char *const codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
@@ -470,6 +470,8 @@ static int load_root(struct cfg_load *ld, struct fy_node *root)
             rc = cfg_parse_derive(ld, v, line);
         } else if (strcmp(key, "metrics") == 0) {
             rc = cfg_parse_metrics(ld, v, line);
+        } else if (strcmp(key, "schedule") == 0) {
+            rc = cfg_parse_schedule(ld, v, line);
         } else {
             rc = parse_section(ld, key, v, line);
         }
@@ -565,6 +567,11 @@ void config_destroy(struct config *c)
         free(c->metrics[i].name);
         free(c->metrics[i].expr);
     }
+    for (size_t i = 0; c->jobs != NULL && i < c->njobs; i++) {
+        free(c->jobs[i].name);
+        free(c->jobs[i].cron);
+    }
+    free(c->jobs);
     free(c->rules);
     free(c->derive);
     free(c->metrics);

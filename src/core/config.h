@@ -39,6 +39,20 @@ struct metric_def {
     int line;
 };
 
+/* schedule: the daemon's timed jobs (docs/CONFIG.md, src/daemon/jobs.c). */
+enum job_kind { JOB_METRICS_SNAPSHOT = 0, JOB_DIGEST, JOB_RETENTION };
+
+struct job_def {
+    char *name;         /* unique; [A-Za-z0-9_.-], 1..64 bytes */
+    enum job_kind kind;
+    int64_t every_ms;   /* an interval job: > 0; a cron job: 0 */
+    char *cron;         /* a cron job: the 5-field expression (checked at load), else NULL */
+    int64_t days;       /* retention: delete processed inputs older than this; else 0 */
+    int line;
+};
+
+const char *job_kind_name(enum job_kind k);
+
 struct config {
     char *source;   /* the config file path, or "<embedded default>" */
     char *base_dir; /* folder relative paths were resolved against */
@@ -89,6 +103,8 @@ struct config {
     struct derive_def *derive;
     size_t nmetrics;
     struct metric_def *metrics; /* default: rows, total_sum, ticket_promedio, clientes_unicos */
+    size_t njobs;
+    struct job_def *jobs; /* schedule: none by default */
 };
 
 /* Resolution: path given → that file; else ./sluice.yaml if it exists; else the embedded

@@ -54,6 +54,12 @@ const char config_default_yaml[] =
     "  poll_interval: 1s             # scan period when polling (--poll, network folders)\n"
     "  settle: 1s                    # a scanned file is taken once size+mtime held this long\n"
     "\n"
+    "# Timed jobs of `sluice run`, none by default (docs/CONFIG.md):\n"
+    "# schedule:\n"
+    "#   - {name: snap, every: 5m, job: metrics_snapshot}\n"
+    "#   - {name: clean, cron: \"30 3 * * *\", job: retention, days: 30}\n"
+    "\n"
+
     "# The data contract: a Frictionless Table Schema, inline here, or a file path\n"
     "# (contract: ventas.schema.yaml).  Rows that break it are rejected one by one.\n"
     "contract:\n"

@@ -32,6 +32,8 @@ int cfg_reject(struct fy_node *n, const struct yu_at *at, const char *expected);
 int cfg_parse_rules(struct cfg_load *ld, struct fy_node *n, int line);
 int cfg_parse_derive(struct cfg_load *ld, struct fy_node *n, int line);
 int cfg_parse_metrics(struct cfg_load *ld, struct fy_node *n, int line);
+/* The schedule key (config_jobs.c). */
+int cfg_parse_schedule(struct cfg_load *ld, struct fy_node *n, int line);
 /* After the whole file: metrics default to rows: count() when the key was absent, and derived
  * names must not clash with the contract's fields (which may come after derive). */
 int cfg_finish_lists(struct cfg_load *ld);

@@ -1,18 +1,32 @@
 /* internal.h - the daemon's state, shared by its parts: loop.c (event loop, signals, timers,
  * reload), watch.c (inotify or polling, and the choice between them), scan.c (listing,
- * settle table, processing one file) and lock.c (one daemon per database).
+ * settle table, processing one file), jobs.c (scheduled jobs) and lock.c (one daemon per
+ * database).
  */
 #ifndef SL_DAEMON_INTERNAL_H
 #define SL_DAEMON_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "daemon/cron.h"
 #include "daemon/loop.h"
 #include "daemon/sched.h"
 #include "pipeline/pipeline.h"
 
-enum timer_kind { T_SCAN = 1, T_SETTLE };
+/* Timer kinds in the heap; T_JOB + i is scheduled job i (cfg->jobs[i]). */
+enum timer_kind { T_SCAN = 1, T_SETTLE, T_JOB = 16 };
+
+/* A scheduled job's timer state (jobs.c). */
+struct job_state {
+    uint64_t timer;      /* pending timer id, 0 when none */
+    int64_t deadline_ns; /* every: the pending deadline (the next is this plus the interval) */
+    time_t due;          /* cron: the wall-clock time of the pending run */
+    struct cron cron;
+};
+
+struct sqlite_sink;
 
 /* A file seen by a scan and not yet taken: taken once size and mtime have held settle_ms. */
 struct seen {
@@ -42,6 +56,10 @@ struct daemon {
     size_t nskipped;
     uint64_t counts[5]; /* by enum file_status */
     uint64_t errors;    /* files left in incoming after a transient error */
+    struct job_state *jobs; /* one per cfg->jobs[i] */
+    size_t njobs;
+    struct sqlite_sink *jobs_db; /* the jobs' connection: opened at first use */
+    int metrics_ready;           /* sluice_metrics created on jobs_db */
 };
 
 /* loop.c */
@@ -64,6 +82,13 @@ size_t scan_run(struct daemon *d, int startup);
 /* Processes incoming/name if it is still a regular file; prints its line. */
 void scan_take(struct daemon *d, const char *name);
 void scan_forget(struct daemon *d); /* empties the settle table and the skipped list */
+
+/* jobs.c: jobs_arm (start, reload) cancels the old job timers and arms one per job of
+ * d->cfg; jobs_fire runs the job of a due T_JOB timer (logging job_run, and job_failed on
+ * an error) and re-arms it; jobs_free cancels the timers and closes the jobs' connection. */
+void jobs_arm(struct daemon *d);
+void jobs_fire(struct daemon *d, int kind);
+void jobs_free(struct daemon *d);
 
 /* lock.c: flock(LOCK_EX|LOCK_NB) on <sqlite.path>.lock holding our pid. */
 int daemon_lock(const char *db_path, int *fd, struct sl_error *err);

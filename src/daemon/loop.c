@@ -3,6 +3,7 @@
  * already present.  Then one epoll_wait over the signalfd, the inotify fd and a timerfd armed
  * at the timer heap's earliest deadline.  SIGINT/SIGTERM: finish the file in progress, exit.
  * SIGHUP: reload the config; a config that does not load is refused and the old one stays.
+ * Scheduled jobs (jobs.c) have their timers in the same heap and run on the loop.
  */
 #include <errno.h>
 #include <signal.h>
@@ -105,6 +106,7 @@ static void reload(struct daemon *d)
             goto out;
         }
     }
+    jobs_free(d); /* its connection and timers belong to the old config */
     pipeline_destroy(d->pipe);
     config_destroy(d->cfg);
     d->pipe = np;
@@ -128,6 +130,7 @@ static void reload(struct daemon *d)
                 d->poll_mode ? "polling" : "inotify");
     }
     daemon_schedule_scan(d, sched_now_ns() + daemon_period_ms(d) * 1000000);
+    jobs_arm(d);
     scan_run(d, 0);
 out:
     pipeline_destroy(np);
@@ -166,6 +169,8 @@ static void run_due_timers(struct daemon *d)
         } else if (t.kind == T_SETTLE) {
             d->settle_timer = 0;
             scan_run(d, 0);
+        } else if (t.kind >= T_JOB) {
+            jobs_fire(d, t.kind);
         }
     }
 }
@@ -339,10 +344,12 @@ int daemon_run(const struct daemon_opts *opts, struct config *cfg, struct sl_err
             rc = sl_error_set(err, SL_ENOMEM, "out of memory scheduling the first scan");
             goto out;
         }
+        jobs_arm(&d);
         rc = loop(&d, err);
     }
     log_stop(&d);
 out:
+    jobs_free(&d);
     scan_forget(&d);
     watch_teardown(&d);
     pipeline_destroy(d.pipe);

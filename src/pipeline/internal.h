@@ -43,6 +43,8 @@ struct pipeline {
     struct reject rej;  /* the validator's scratch reject (reading thread) */
     struct strbuf msg;  /* duplicate-key messages (writing thread) */
     unsigned claims; /* claim folders created by this process */
+    char db_tag[17]; /* names this pipeline's database in its claims: processes with other
+                        databases sharing paths.work leave each other's claims alone */
 };
 
 /* One file's load: everything load_stream needs and fills. */

@@ -22,6 +22,19 @@ const char *file_status_name(enum file_status s)
     return (unsigned)s < 5 ? names[s] : "unknown";
 }
 
+/* 16 hex digits of a hash of the database's real path. */
+static void make_db_tag(const char *db_path, char tag[17])
+{
+    char *real = realpath(db_path, NULL);
+    const char *s = real != NULL ? real : db_path;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    free(real);
+    snprintf(tag, 17, "%016llx", (unsigned long long)h);
+}
+
 int pipeline_create(const struct config *cfg, int check_only, struct pipeline **out,
                     struct sl_error *err)
 {
@@ -64,6 +77,7 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
         if ((rc = sqlite_sink_open(cfg, p->plan, 0, &p->sink, err)) != 0) {
             goto out;
         }
+        make_db_tag(cfg->sqlite_path, p->db_tag);
         if (cfg->parquet_enabled && (rc = pqsink_create(cfg, p->plan, &p->pq, err)) != 0) {
             goto out;
         }
@@ -160,8 +174,8 @@ static void claim_name(struct pipeline *p, char *buf, size_t cap)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(buf, cap, "c%llx%09lx-%ld-%u", (unsigned long long)ts.tv_sec, ts.tv_nsec,
-             (long)getpid(), p->claims++);
+    snprintf(buf, cap, "c%llx%09lx-%ld-%u-%s", (unsigned long long)ts.tv_sec, ts.tv_nsec,
+             (long)getpid(), p->claims++, p->db_tag);
 }
 
 /* Moves the input and its reports out of the claim folder, then removes it. */
@@ -469,6 +483,26 @@ commit:
         return rc;
     }
 archive:
+    /* A producer that still held the file open and wrote after the load: what it wrote is
+     * not in the database.  Nothing can undo the commit; say it loudly. */
+    if (fd >= 0 && res->status != FILE_FAILED && !same_file_state(fd, &st)) {
+        struct stat now;
+        struct log_line l;
+        if (fstat(fd, &now) != 0) {
+            now.st_size = st.st_size;
+        }
+        log_begin(&l, LOG_ERROR, "file_changed_after_load");
+        log_str(&l, "file", name);
+        log_int(&l, "size_loaded", (int64_t)st.st_size);
+        log_int(&l, "size_now", (int64_t)now.st_size);
+        log_str(&l, "error", "a writer still had the file open and changed it after it was "
+                             "loaded; the change is not in the database (deliver files by "
+                             "writing elsewhere, then renaming them in)");
+        log_end(&l);
+        fprintf(stderr, "sluice: %s changed after it was loaded (%lld -> %lld bytes): the "
+                        "change is not loaded; see the log\n",
+                name, (long long)st.st_size, (long long)now.st_size);
+    }
     /* 6. Archive: only now does the input leave the claim folder. */
     close(fd);
     fd = -1;

@@ -125,6 +125,15 @@ static int claim_is_live(const char *claim)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+/* A claim made for another database (its name ends in another tag) is judged by the process
+ * that owns that database, never against this ledger. */
+static int claim_is_ours(const struct pipeline *p, const char *claim)
+{
+    size_t n = strlen(claim);
+    size_t t = strlen(p->db_tag);
+    return n > t + 1 && claim[n - t - 1] == '-' && strcmp(claim + n - t, p->db_tag) == 0;
+}
+
 int pipeline_recover(struct pipeline *p, struct sl_error *err)
 {
     DIR *d = opendir(p->cfg->work);
@@ -137,7 +146,7 @@ int pipeline_recover(struct pipeline *p, struct sl_error *err)
     struct dirent *de;
     while (rc == 0 && (de = readdir(d)) != NULL) {
         if (de->d_name[0] == 'c' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
-            !claim_is_live(de->d_name)) {
+            claim_is_ours(p, de->d_name) && !claim_is_live(de->d_name)) {
             rc = recover_one(p, de->d_name, err);
         }
     }

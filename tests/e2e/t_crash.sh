@@ -52,4 +52,25 @@ expect_eq "concurrent: rows exactly once" "$(sq 'select count(*), count(distinct
 expect_eq "concurrent: one ledger row per file" "$(sq "select count(*), count(distinct sha256) from sluice_files")" "40|40"
 expect_eq "concurrent: all archived" "$(count_files ingest/processed '*.csv')" 40
 
+# --- two databases sharing paths.work: a crash of one is recovered by that one only --------
+fresh
+for x in a b; do
+    printf 'sqlite: {path: out_%s/s.db}\nparquet: {dir: out_%s/parquet}\nlog: {path: ""}\n' "$x" "$x" > "$x.yaml"
+done
+run gen 200 --rows 50 --seed 21
+for delay in 0.05 0.1 0.2; do
+    "$SLUICE" -q -c a.yaml once >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$SLUICE" -q -c b.yaml once >/dev/null 2>&1
+done
+run -q -c a.yaml once
+both=$(sqlite3 out_a/s.db "attach 'out_b/s.db' as b; select count(*) from sluice_files x join b.sluice_files y using (sha256) where x.status in ('ok','partial') and y.status in ('ok','partial')")
+expect_eq "shared work: no file loaded into both databases" "$both" 0
+expect_eq "shared work: every file loaded once" "$(sqlite3 out_a/s.db "attach 'out_b/s.db' as b; select (select count(*) from sluice_files where status in ('ok','partial')) + (select count(*) from b.sluice_files where status in ('ok','partial'))")" 200
+expect_eq "shared work: no Parquet temporaries" "$(find out_a out_b -name '*.tmp' | wc -l | tr -d ' ')" 0
+expect_eq "shared work: nothing left claimed" "$(find ingest/.work -mindepth 1 | wc -l | tr -d ' ')" 0
+
 e2e_done

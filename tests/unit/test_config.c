@@ -358,7 +358,7 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"paht:\n  incoming: x\n", 1, "unknown key 'paht' (known: paths, log, sqlite, csv, limits, "
-     "quality, parquet, contract, rules, derive, metrics, watch)"},
+     "quality, parquet, contract, rules, derive, metrics, watch, schedule)"},
     {"quality:\n  max_reject: 0.1\n", 2,
      "unknown key 'quality.max_reject' (known: max_reject_ratio, on_duplicate_key)"},
     {"log:\n  path: x\n  file: y\n", 3, "unknown key 'log.file' (known: path, level)"},
