@@ -182,9 +182,11 @@ static double num_of(const struct sl_value *v)
 }
 
 /* Evaluates a binary node's two operands.  Returns 1 when either is null (out is then null,
- * as SQL propagates it), 0 to go on with *a and *b, or an error. */
-static int ev_operands(struct ev_ctx *cx, const struct enode *nd, struct sl_value *a,
-                       struct sl_value *b, struct sl_value *out)
+ * as SQL propagates it), 0 to go on with *a and *b, or an error.  Inlined: it sits on the
+ * per-row path of every rule and derived column. */
+__attribute__((always_inline)) static inline int
+ev_operands(struct ev_ctx *cx, const struct enode *nd, struct sl_value *a, struct sl_value *b,
+            struct sl_value *out)
 {
     const uint16_t *k = kids_of(cx, nd);
     int rc = ev_node(cx, k[0], a);
