@@ -40,6 +40,38 @@ DB=outputs/near_rt_analytics.db
 sq() { sqlite3 -batch -noheader "${SQ_DB:-$DB}" "$1"; }
 count_files() { find "$1" -maxdepth 1 -type f -name "${2:-*}" 2>/dev/null | wc -l | tr -d ' '; }
 
+# --- daemons (sluice run) ------------------------------------------------------------------
+# e2e_daemons: after e2e_setup, for scripts that start `sluice run`: every daemon recorded in
+# DPIDS is killed when the script exits, whatever happens.
+e2e_daemons() {
+    DPIDS=()
+    trap 'for p in "${DPIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; cd /; rm -rf "$E2E_DIR"' EXIT
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# wait_for SECONDS CONDITION: polls CONDITION (a shell snippet) every 50 ms until it holds.
+wait_for() {
+    local deadline=$(( $(now_ms) + $1 * 1000 ))
+    shift
+    until eval "$1" 2>/dev/null; do
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
+# start_daemon ARGS...: sluice run in the background (stderr in daemon.out), waits for it to
+# log daemon_start.
+start_daemon() {
+    "$SLUICE" run "$@" >daemon.out 2>&1 &
+    DPID=$!
+    DPIDS+=("$DPID")
+    wait_for 10 "grep -q daemon_start logs/sluice.log"
+}
+# stop_daemon [SIGNAL]: sends it (default TERM), waits, exit code in DRC.
+stop_daemon() {
+    kill -"${1:-TERM}" "$DPID" 2>/dev/null
+    wait "$DPID"
+    DRC=$?
+}
+
 e2e_done() {
     [ "$E2E_FAILS" -eq 0 ]
 }

@@ -3,33 +3,8 @@
 # broken config, SIGTERM, the one-daemon-per-database lock, --max-iterations, help and usage.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
-DPIDS=()
-trap 'for p in "${DPIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; cd /; rm -rf "$E2E_DIR"' EXIT
+e2e_daemons
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# wait_for SECONDS CONDITION: polls CONDITION (a shell snippet) every 50 ms until it holds.
-wait_for() {
-    local deadline=$(( $(now_ms) + $1 * 1000 ))
-    shift
-    until eval "$1" 2>/dev/null; do
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
-# start_daemon ARGS...: sluice run in the background (stderr in daemon.out), waits for it to
-# log daemon_start.
-start_daemon() {
-    "$SLUICE" run "$@" >daemon.out 2>&1 &
-    DPID=$!
-    DPIDS+=("$DPID")
-    wait_for 10 "grep -q daemon_start logs/sluice.log"
-}
-# stop_daemon [SIGNAL]: sends it (default TERM), waits, exit code in DRC.
-stop_daemon() {
-    kill -"${1:-TERM}" "$DPID" 2>/dev/null
-    wait "$DPID"
-    DRC=$?
-}
 rows() { sq 'select count(*) from ventas_near_rt' 2>/dev/null || echo 0; }
 in_log() { grep -c "\"event\":\"$1\"" logs/sluice.log 2>/dev/null || true; }
 

@@ -6,19 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 interop=$(cd "$(dirname "$0")/../interop" && pwd)
 e2e_setup
-DPIDS=()
-trap 'for p in "${DPIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; cd /; rm -rf "$E2E_DIR"' EXIT
+e2e_daemons
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# wait_for SECONDS CONDITION: polls CONDITION (a shell snippet) every 50 ms until it holds.
-wait_for() {
-    local deadline=$(( $(now_ms) + $1 * 1000 ))
-    shift
-    until eval "$1" 2>/dev/null; do
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
 # start_daemon LOG ARGS...: `sluice ARGS... run` in the background (stderr in LOG.out), waits
 # until LOG (the JSON log) has one daemon_start more than before.  The pid is in DPID.
 starts() { cat "$1" 2>/dev/null | grep -c '"event":"daemon_start"'; }

@@ -4,29 +4,8 @@
 # schedules refused with their line (exit 78 at start, reload_refused on SIGHUP).
 . "$(dirname "$0")/lib.sh"
 e2e_setup
-DPIDS=()
-trap 'for p in "${DPIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; cd /; rm -rf "$E2E_DIR"' EXIT
+e2e_daemons
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-wait_for() {
-    local deadline=$(( $(now_ms) + $1 * 1000 ))
-    shift
-    until eval "$1" 2>/dev/null; do
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
-start_daemon() {
-    "$SLUICE" run "$@" >daemon.out 2>&1 &
-    DPID=$!
-    DPIDS+=("$DPID")
-    wait_for 10 "grep -q daemon_start logs/sluice.log"
-}
-stop_daemon() {
-    kill -"${1:-TERM}" "$DPID" 2>/dev/null
-    wait "$DPID"
-    DRC=$?
-}
 in_log() { grep -c "\"event\":\"$1\"" logs/sluice.log 2>/dev/null || true; }
 job_runs() { grep '"event":"job_run"' logs/sluice.log 2>/dev/null | grep -c "\"name\":\"$1\"" || true; }
 snapshots() { sq 'select count(*) from sluice_metrics' 2>/dev/null || echo 0; }
