@@ -1,12 +1,18 @@
 #!/bin/sh
-# deps.sh - the one list of sluice's Debian 12 packages.  Installs whatever is missing when
+# deps.sh [--dev] - the one list of sluice's Debian 12 packages.  Installs whatever is missing when
 # run as root; otherwise only says what is missing.  Safe to run repeatedly.
 set -eu
 
 # build and runtime libraries, then test and bench tools
 PKGS="build-essential pkg-config libsqlite3-dev libfyaml-dev libssl-dev libzstd-dev libsnappy-dev
-zlib1g-dev libcmocka-dev
-sqlite3 valgrind time bc"
+zlib1g-dev libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev
+sqlite3 valgrind time bc openssl curl"
+
+# `deps.sh --dev`: also the fuzzing and static-analysis tools (make fuzz, make lint): clang 14
+# with its libFuzzer/sanitizer runtimes, clang-tidy and cppcheck.
+if [ "${1:-}" = "--dev" ]; then
+    PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck"
+fi
 
 # Node.js and npm run the Parquet interop readers (DuckDB, hyparquet from npm); any node >= 18
 # will do, so Debian's is installed only when none is on the PATH.

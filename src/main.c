@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/failpoint.h"
 
 static const char usage[] =
     "sluice " SLUICE_VERSION " - validated, exactly-once CSV ingestion into SQLite\n"
@@ -16,6 +17,7 @@ static const char usage[] =
     "  status          files by status, rows loaded/rejected, last failures\n"
     "  gen N           write N seed-like sample files into the input folder\n"
     "  init            write a commented sluice.yaml (the embedded default) to start from\n"
+    "  retry NAME...|--all  put failed inputs back into the input folder\n"
     "  help [COMMAND]  this text, or a command's own help\n"
     "  version         print the version\n"
     "\n"
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 {
     struct cli cli = {NULL, 0};
     int i = 1;
+    fp_init();
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
                : strcmp(cmd, "status") == 0 ? cmd_status(&cli, cargc, cargv)
                : strcmp(cmd, "gen") == 0    ? cmd_gen(&cli, cargc, cargv)
                : strcmp(cmd, "init") == 0   ? cmd_init(&cli, cargc, cargv)
+               : strcmp(cmd, "retry") == 0  ? cmd_retry(&cli, cargc, cargv)
                                             : (fprintf(stderr, "sluice: no command '%s'\n", cmd),
                                                EXIT_USAGE);
     }
@@ -96,6 +100,8 @@ int main(int argc, char **argv)
         return cmd_gen(&cli, cargc, cargv);
     } else if (strcmp(cmd, "init") == 0) {
         return cmd_init(&cli, cargc, cargv);
+    } else if (strcmp(cmd, "retry") == 0) {
+        return cmd_retry(&cli, cargc, cargv);
     } else if (strcmp(cmd, "version") == 0) {
         puts("sluice " SLUICE_VERSION);
         return EXIT_OK;

@@ -21,6 +21,7 @@ int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_gen(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_retry(struct cli *cli, int argc, char **argv);
 
 /* Loads the config named by cli (or the default resolution); prints the error and returns
  * NULL on failure (the caller exits EXIT_CONFIG). */

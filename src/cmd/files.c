@@ -4,6 +4,7 @@
  */
 #include "cmd/files.h"
 
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,12 +13,20 @@
 #include "core/log.h"
 
 static int quiet_skips;
+static char *const *patterns; /* the config's watch.patterns; NULL: *.csv */
+static size_t npatterns;
+
+void files_set_patterns(const struct config *cfg)
+{
+    patterns = cfg->watch_patterns;
+    npatterns = cfg->watch_npatterns;
+}
 
 int files_accept(const char *name)
 {
     static const char *const skip[] = {".tmp", ".part", ".crdownload"};
     size_t n = strlen(name);
-    if (name[0] == '.' || n < 5) {
+    if (name[0] == '.' || n == 0) {
         return 0;
     }
     for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
@@ -26,7 +35,15 @@ int files_accept(const char *name)
             return 0;
         }
     }
-    return strcasecmp(name + n - 4, ".csv") == 0;
+    if (patterns == NULL) {
+        return n >= 5 && strcasecmp(name + n - 4, ".csv") == 0;
+    }
+    for (size_t i = 0; i < npatterns; i++) {
+        if (fnmatch(patterns[i], name, FNM_CASEFOLD) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void files_set_quiet(int quiet)

@@ -4,12 +4,15 @@
 #ifndef SL_CMD_FILES_H
 #define SL_CMD_FILES_H
 
+#include "core/config.h"
 #include "core/error.h"
 #include "pipeline/pipeline.h"
 
-/* 1 for names sluice takes: *.csv (any case), not starting with '.', not ending in .tmp,
- * .part or .crdownload (files still being delivered). */
+/* 1 for names sluice takes: matching watch.patterns (default *.csv; any case), not
+ * starting with '.', not ending in .tmp, .part or .crdownload (files still being
+ * delivered).  files_set_patterns points it at a config's patterns (kept, not copied). */
 int files_accept(const char *name);
+void files_set_patterns(const struct config *cfg);
 
 /* -q: files_report_skip logs only (no stderr line). */
 void files_set_quiet(int quiet);

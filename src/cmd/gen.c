@@ -123,7 +123,8 @@ static void gen_row(struct strbuf *sb, int64_t id, int64_t prev_id, int64_t base
         snprintf(clbuf, sizeof(clbuf), "C-%lld", (long long)cliente);
         break;
     case BAD_FECHA:
-        memcpy(fecha + 5, "02-30", 5);
+        /* overwrites "MM-DD" inside the terminated date text */
+        memcpy(fecha + 5, "02-30", 5); // NOLINT(bugprone-not-null-terminated-result)
         break;
     case BAD_METODO:
         metodo = "bitcoin";
@@ -299,7 +300,7 @@ int cmd_gen(struct cli *cli, int argc, char **argv)
     if (!cli->quiet) {
         printf("wrote %llu file(s) of %llu rows into %s: %llu rows, %llu bad",
                (unsigned long long)nfiles, (unsigned long long)rows, out_dir,
-               (unsigned long long)(nfiles * rows), (unsigned long long)nbad);
+               (unsigned long long)nfiles * rows, (unsigned long long)nbad);
         const char *sep = " (";
         for (int k = 0; k < BAD_KINDS; k++) {
             if (bad_counts[k]) {

@@ -1,5 +1,6 @@
 /* init.c - `sluice init`: writes the embedded default config, commented, to start from. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +41,13 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "sluice init: %s already exists (use --force to overwrite)\n", path);
         return EXIT_FAILED;
     }
-    FILE *f = fopen(path, "w");
+    /* 0640 like every file sluice writes (umask applies): a config can name secret files */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL) {
+        if (fd >= 0) {
+            close(fd);
+        }
         fprintf(stderr, "sluice init: cannot write %s: %s\n", path, strerror(errno));
         return EXIT_FAILED;
     }

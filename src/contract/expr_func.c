@@ -209,6 +209,8 @@ int parse_binary(struct parser *p, const struct token *op, int l, int r, int *ou
             return parse_fail(p, op->off, hint, "operator '%.*s' cannot apply to %s and %s",
                               op_len(op), otext, sl_type_name(lt), sl_type_name(rt));
         }
+        /* division always gives a number, even of two integers (listed first on purpose) */
+        // NOLINTNEXTLINE(bugprone-branch-clone)
         if (nop == OP_DIV) {
             type = SL_T_NUM;
         } else if (lt == SL_T_NULL && rt == SL_T_NULL) {

@@ -23,15 +23,20 @@ int parse_fail(struct parser *p, size_t off, const char *hint, const char *fmt, 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     size_t at = lex_char_offset(p->lx.src, off);
+    /* The codes are returned as constants (not sl_error_set's result) so that callers, and
+     * the static analyzer, see that a failure is never 0. */
     if (hint != NULL && hint[0] != '\0') {
-        return sl_error_set(p->err, SL_EEXPR, "%s at offset %zu (%s)", msg, at, hint);
+        sl_error_set(p->err, SL_EEXPR, "%s at offset %zu (%s)", msg, at, hint);
+    } else {
+        sl_error_set(p->err, SL_EEXPR, "%s at offset %zu", msg, at);
     }
-    return sl_error_set(p->err, SL_EEXPR, "%s at offset %zu", msg, at);
+    return SL_EEXPR;
 }
 
 static int no_memory(struct parser *p)
 {
-    return sl_error_set(p->err, SL_ENOMEM, "out of memory compiling an expression");
+    sl_error_set(p->err, SL_ENOMEM, "out of memory compiling an expression");
+    return SL_ENOMEM;
 }
 
 /* "'text'" of a token, or "end of expression". */
@@ -172,7 +177,7 @@ static int parse_unary(struct parser *p, int *out)
         return parse_fail(p, op.off, NULL, "expression nested too deeply (max %d levels)",
                           EXPR_MAX_DEPTH);
     }
-    int x;
+    int x = 0;
     rc = parse_unary(p, &x);
     p->depth--;
     if (rc != 0) {
@@ -196,7 +201,7 @@ static int parse_mul(struct parser *p, int *out)
     while (rc == 0 && (p->tok.kind == TK_STAR || p->tok.kind == TK_SLASH ||
                        p->tok.kind == TK_PERCENT)) {
         struct token op = p->tok;
-        int r;
+        int r = 0;
         rc = advance(p);
         rc = rc != 0 ? rc : parse_unary(p, &r);
         rc = rc != 0 ? rc : parse_binary(p, &op, *out, r, out);
@@ -209,7 +214,7 @@ static int parse_add(struct parser *p, int *out)
     int rc = parse_mul(p, out);
     while (rc == 0 && (p->tok.kind == TK_PLUS || p->tok.kind == TK_MINUS)) {
         struct token op = p->tok;
-        int r;
+        int r = 0;
         rc = advance(p);
         rc = rc != 0 ? rc : parse_mul(p, &r);
         rc = rc != 0 ? rc : parse_binary(p, &op, *out, r, out);
@@ -229,7 +234,7 @@ static int parse_in(struct parser *p, int x, int negate, size_t op_off, int *out
     }
     p->stack[p->sp++] = x;
     for (;;) {
-        int item;
+        int item = 0;
         rc = parse_expr(p, &item);
         if (rc != 0) {
             return rc;
@@ -287,7 +292,7 @@ static int parse_cmp(struct parser *p, int *out)
     while (rc == 0) {
         struct token op = p->tok;
         if (op.kind >= TK_EQ && op.kind <= TK_GE) {
-            int r;
+            int r = 0;
             rc = advance(p);
             rc = rc != 0 ? rc : parse_add(p, &r);
             rc = rc != 0 ? rc : parse_binary(p, &op, *out, r, out);
@@ -336,7 +341,7 @@ static int parse_not(struct parser *p, int *out)
         return parse_fail(p, op.off, NULL, "expression nested too deeply (max %d levels)",
                           EXPR_MAX_DEPTH);
     }
-    int x;
+    int x = 0;
     rc = parse_not(p, &x);
     p->depth--;
     if (rc != 0) {
@@ -355,7 +360,7 @@ static int parse_and(struct parser *p, int *out)
     int rc = parse_not(p, out);
     while (rc == 0 && p->tok.kind == TK_AND) {
         struct token op = p->tok;
-        int r;
+        int r = 0;
         rc = advance(p);
         rc = rc != 0 ? rc : parse_not(p, &r);
         rc = rc != 0 ? rc : parse_binary(p, &op, *out, r, out);
@@ -368,7 +373,7 @@ static int parse_or(struct parser *p, int *out)
     int rc = parse_and(p, out);
     while (rc == 0 && p->tok.kind == TK_OR) {
         struct token op = p->tok;
-        int r;
+        int r = 0;
         rc = advance(p);
         rc = rc != 0 ? rc : parse_and(p, &r);
         rc = rc != 0 ? rc : parse_binary(p, &op, *out, r, out);
@@ -405,7 +410,7 @@ static int parse_call(struct parser *p, const struct token *name, int *out)
     int rc = advance(p);
     if (rc == 0 && p->tok.kind != TK_RPAREN) {
         for (;;) {
-            int a;
+            int a = 0;
             rc = parse_expr(p, &a);
             if (rc != 0) {
                 return rc;
@@ -520,7 +525,10 @@ static int parse_agg_top(struct parser *p, int *root, enum fn_id *agg_fn)
     if (name.kind == TK_IDENT) {
         fn = expr_find_function(name.s, name.n);
     }
-    int rc = fn != NULL && is_aggregate(fn->id, 1) ? advance(p) : unexpected(p, agg_usage);
+    if (fn == NULL || !is_aggregate(fn->id, 1)) {
+        return unexpected(p, agg_usage);
+    }
+    int rc = advance(p);
     if (rc == 0 && p->tok.kind != TK_LPAREN) {
         rc = unexpected(p, agg_usage);
     }

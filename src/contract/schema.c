@@ -61,7 +61,8 @@ static int check_unique_names(struct contract *c, struct sl_error *err)
         return 0;
     }
     const struct field_def *a = &c->fields[first], *b = &c->fields[dup];
-    if (strcmp(a->name, b->name) == 0) {
+    /* every field has a name here: schema_parse_field fails a field without one */
+    if (strcmp(a->name, b->name) == 0) { // NOLINT(clang-analyzer-core.NonNullParamChecker)
         return yu_fail(err, c->source, b->line, "duplicate field name '%s' (first at line %d)",
                        b->name, a->line);
     }
@@ -145,6 +146,8 @@ static int parse_primary_key(struct contract *c, struct fy_node *root, struct sl
         }
         int idx = contract_field_index(c, name);
         for (size_t j = 0; idx < 0 && j < c->nfields; j++) {
+            /* names are never NULL (see check_unique_names) */
+            // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
             if (strcasecmp(c->fields[j].name, name) == 0) {
                 rc = yu_fail(err, c->source, at.line, "key 'primaryKey': '%s' is not a field "
                              "(did you mean '%s'?)", name, c->fields[j].name);
@@ -160,7 +163,7 @@ static int parse_primary_key(struct contract *c, struct fy_node *root, struct sl
                              name);
             }
         }
-        if (rc == 0) {
+        if (rc == 0 && idx >= 0) {
             c->fields[idx].required = 1;
             c->pk[c->npk++] = (size_t)idx;
         }
@@ -300,6 +303,8 @@ void contract_destroy(struct contract *c)
 int contract_field_index(const struct contract *c, const char *name)
 {
     for (size_t i = 0; c != NULL && name != NULL && i < c->nfields; i++) {
+        /* a loaded contract's field names are never NULL (see check_unique_names) */
+        // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
         if (strcmp(c->fields[i].name, name) == 0) {
             return (int)i;
         }

@@ -21,7 +21,7 @@
 #define EMBEDDED "<embedded default>"
 
 enum kind { K_PATH, K_LOGPATH, K_LEVEL, K_BOOL, K_TABLE, K_DELIM, K_SIZE, K_SIZE64, K_COUNT,
-            K_RATIO, K_DUP, K_CODEC, K_NAMES, K_DURATION };
+            K_RATIO, K_DUP, K_CODEC, K_NAMES, K_DURATION, K_GLOBS, K_FACTOR, K_JITTER };
 
 struct keydef {
     const char *section;
@@ -59,16 +59,24 @@ static const struct keydef keydefs[] = {
     {"watch", "rescan", K_DURATION, OFF(watch_rescan_ms), 100, DURATION_MAX_MS},
     {"watch", "poll_interval", K_DURATION, OFF(watch_poll_interval_ms), 10, DURATION_MAX_MS},
     {"watch", "settle", K_DURATION, OFF(watch_settle_ms), 0, DURATION_MAX_MS},
+    {"watch", "patterns", K_GLOBS, OFF(watch_patterns), 0, 0},
+    {"sqlite", "busy_timeout", K_DURATION, OFF(sqlite_busy_timeout_ms), 0, 600000},
+    {"retry", "max_attempts", K_COUNT, OFF(retry_max_attempts), 1, 100},
+    {"retry", "base_delay", K_DURATION, OFF(retry_base_ms), 1, DURATION_MAX_MS},
+    {"retry", "factor", K_FACTOR, OFF(retry_factor), 0, 0},
+    {"retry", "max_delay", K_DURATION, OFF(retry_max_ms), 1, DURATION_MAX_MS},
+    {"retry", "jitter", K_JITTER, OFF(retry_jitter), 0, 0},
 };
 #define NKEYDEFS (sizeof(keydefs) / sizeof(keydefs[0]))
 
 static const char *const top_keys[] = {"paths",   "log",     "sqlite",   "csv",
                                        "limits",  "quality", "parquet",  "contract",
                                        "rules",   "derive",  "metrics",  "watch",
-                                       "schedule", NULL};
+                                       "schedule", "http",    "notify",   "workers", "retry", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const dup_policies[] = {"skip", "update", "reject", NULL};
 static const char *const codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
+static const char *const jitters[] = {"full", "equal", "none", NULL};
 
 static void free_names(char **v, size_t n)
 {
@@ -123,7 +131,7 @@ static int set_names(struct config *c, struct fy_node *n, const struct yu_at *at
     return 0;
 }
 
-static char *join_path(const char *base, const char *path)
+char *cfg_join_path(const char *base, const char *path)
 {
     size_t bl, pl;
     char *out;
@@ -247,6 +255,12 @@ static int set_value(struct config *c, const struct keydef *d, struct fy_node *n
         return yu_choice(n, at, codecs, (int *)slot);
     case K_NAMES:
         return set_names(c, n, at);
+    case K_FACTOR:
+        return yu_num(n, at, 1.0, 100.0, (double *)slot);
+    case K_JITTER:
+        return yu_choice(n, at, jitters, (int *)slot);
+    case K_GLOBS:
+        return cfg_set_patterns(c, n, at);
     case K_DURATION:
         return set_duration(n, at, d, (int64_t *)slot);
     }
@@ -320,7 +334,7 @@ static int parse_contract(struct cfg_load *ld, struct fy_node *n, int line)
         rc = cfg_reject(n, &at, "a Table Schema file path or an inline Table Schema mapping");
     }
     if (rc == 0) {
-        c->contract_path = join_path(c->base_dir, path);
+        c->contract_path = cfg_join_path(c->base_dir, path);
         rc = c->contract_path != NULL ? 0 : yu_oom(ld->err);
     }
     if (rc == 0) {
@@ -388,7 +402,7 @@ static int finish(struct cfg_load *ld)
     for (size_t i = 0; rc == 0 && i < NKEYDEFS; i++) {
         if (keydefs[i].kind == K_PATH || keydefs[i].kind == K_LOGPATH) {
             char **slot = (char **)((char *)c + keydefs[i].off);
-            char *resolved = join_path(c->base_dir, *slot);
+            char *resolved = cfg_join_path(c->base_dir, *slot);
             if (resolved == NULL) {
                 rc = yu_oom(ld->err);
                 break;
@@ -434,7 +448,16 @@ static struct config *config_new(const char *source, const char *base_dir)
     c->watch_rescan_ms = 30000;
     c->watch_poll_interval_ms = 1000;
     c->watch_settle_ms = 1000;
-    if (!c->source || !c->base_dir || !c->incoming || !c->processed || !c->failed || !c->work ||
+    c->sqlite_busy_timeout_ms = 2000;
+    c->retry_max_attempts = 5;
+    c->retry_base_ms = 1000;
+    c->retry_factor = 2.0;
+    c->retry_max_ms = 60000;
+    c->retry_jitter = 0;
+    c->http_enabled = 1;
+    c->http_listen = strdup("127.0.0.1:9464");
+    if (!c->http_listen || !c->source || !c->base_dir || !c->incoming || !c->processed ||
+        !c->failed || !c->work ||
         !c->log_path || !c->log_level || !c->sqlite_path || !c->table || !c->parquet_dir) {
         config_destroy(c);
         return NULL;
@@ -472,6 +495,13 @@ static int load_root(struct cfg_load *ld, struct fy_node *root)
             rc = cfg_parse_metrics(ld, v, line);
         } else if (strcmp(key, "schedule") == 0) {
             rc = cfg_parse_schedule(ld, v, line);
+        } else if (strcmp(key, "http") == 0) {
+            rc = cfg_parse_http(ld, v, line);
+        } else if (strcmp(key, "workers") == 0) {
+            struct yu_at at = {ld->source, line, "key 'workers'", ld->err};
+            rc = cfg_set_workers(ld->c, v, &at);
+        } else if (strcmp(key, "notify") == 0) {
+            rc = cfg_parse_notify(ld, v, line);
         } else {
             rc = parse_section(ld, key, v, line);
         }
@@ -572,10 +602,12 @@ void config_destroy(struct config *c)
         free(c->jobs[i].cron);
     }
     free(c->jobs);
+    cfg_obs_free(c);
     free(c->rules);
     free(c->derive);
     free(c->metrics);
     free_names(c->parquet_partition_by, c->parquet_npartition);
+    cfg_free_patterns(c);
     contract_destroy(c->contract);
     free(c->contract_path);
     free(c->source);

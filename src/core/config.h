@@ -53,6 +53,42 @@ struct job_def {
 
 const char *job_kind_name(enum job_kind k);
 
+/* notify: the notifiers (docs/CONFIG.md, src/notify; parsed in config_obs.c).  Secrets are
+ * never in the config: only the names of the environment variables or files holding them. */
+enum notify_type { NOTIFY_LOG = 0, NOTIFY_SLACK, NOTIFY_WEBHOOK, NOTIFY_EMAIL };
+enum notify_ev { NEV_FILE_FAILED = 0, NEV_FILE_PARTIAL, NEV_RETRY_EXHAUSTED, NEV_DAILY_DIGEST,
+                 NEV_RECOVERED, NEV_COUNT };
+#define NEV_BIT(e) (1u << (unsigned)(e))
+
+struct notify_def {
+    char *name;              /* unique; default "<type>" or "<type>-N" */
+    enum notify_type type;
+    unsigned events;         /* NEV_BIT set; default failed, retry_exhausted, digest, recovered */
+    int64_t min_interval_ms; /* rate limit: at most one message per interval; default 60s */
+    int64_t timeout_ms;      /* one delivery attempt; default 10s */
+    int64_t backoff_ms;      /* first retry delay, doubled each retry up to 5 min; default 1s */
+    int64_t max_attempts;    /* default 5 */
+    int64_t queue_size;      /* bounded queue of this notifier; default 100 */
+    char *url;         /* webhook: url; email: smtp_url (smtp:// or smtps://) */
+    char *url_env;     /* slack: webhook_url_env (default SLACK_WEBHOOK_URL); webhook: url_env */
+    char *secret_env;  /* webhook: HMAC-SHA256 key from this variable... */
+    char *secret_file; /* ...or this file (resolved against the config's folder) */
+    char *username;    /* email */
+    char *password_env, *password_file;
+    char *from;
+    char **to;
+    size_t nto;
+    char *ca_file;    /* email: CA bundle for the server's certificate (optional) */
+    int starttls;     /* email: tls: starttls (1, default) | none (0); smtps:// is TLS anyway */
+    int line;
+};
+
+const char *notify_type_name(enum notify_type t);
+const char *notify_ev_name(enum notify_ev e);
+/* Splits http.listen ("127.0.0.1:9464", "[::1]:9464", "localhost:0") into host and port.
+ * Returns 0, or -1 when malformed (or the host does not fit in cap bytes). */
+int config_split_hostport(const char *s, char *host, size_t cap, int *port);
+
 struct config {
     char *source;   /* the config file path, or "<embedded default>" */
     char *base_dir; /* folder relative paths were resolved against */
@@ -75,6 +111,7 @@ struct config {
     size_t max_columns;      /* limits.max_columns, default 4096 */
     uint64_t max_file_bytes; /* limits.max_file_bytes, default 0 = unlimited */
     size_t batch_rows;       /* default 8192 */
+    size_t workers;          /* workers: threads preparing files in parallel; 0 = one per CPU */
 
     int parquet_enabled;          /* parquet.enabled, default 1 */
     char *parquet_dir;            /* parquet.dir, default outputs/parquet */
@@ -93,6 +130,16 @@ struct config {
     int64_t watch_rescan_ms;        /* watch.rescan: `run`'s safety-net rescan, default 30s */
     int64_t watch_poll_interval_ms; /* watch.poll_interval: scan period when polling, 1s */
     int64_t watch_settle_ms;        /* watch.settle: size+mtime unchanged this long, 1s */
+    char **watch_patterns;          /* watch.patterns: file name globs taken from incoming/;
+                                       NULL = the default, *.csv (any case) */
+    size_t watch_npatterns;
+
+    int64_t sqlite_busy_timeout_ms; /* sqlite.busy_timeout: wait for a lock this long, 2s */
+    size_t retry_max_attempts;      /* retry.max_attempts: attempts of a transient failure, 5 */
+    int64_t retry_base_ms;          /* retry.base_delay, 1s */
+    double retry_factor;            /* retry.factor, 2 */
+    int64_t retry_max_ms;           /* retry.max_delay, 60s */
+    int retry_jitter;               /* retry.jitter: 0 full (default), 1 equal, 2 none */
 
     struct contract *contract; /* never NULL after load */
     char *contract_path;       /* NULL when inline or embedded */
@@ -105,6 +152,11 @@ struct config {
     struct metric_def *metrics; /* default: rows, total_sum, ticket_promedio, clientes_unicos */
     size_t njobs;
     struct job_def *jobs; /* schedule: none by default */
+
+    int http_enabled;  /* http.enabled, default 1 */
+    char *http_listen; /* http.listen, default 127.0.0.1:9464 (host:port, [v6]:port) */
+    size_t nnotify;
+    struct notify_def *notify; /* notify: none by default */
 };
 
 /* Resolution: path given → that file; else ./sluice.yaml if it exists; else the embedded

@@ -101,7 +101,9 @@ static int parse_rule(struct cfg_load *ld, struct fy_node *item, size_t i, struc
     if (rc == 0 && r->name == NULL) {
         snprintf(got, sizeof(got), "rule_%zu", i + 1);
         r->name = strdup(got);
-        rc = r->name != NULL ? 0 : yu_oom(ld->err);
+        if (r->name == NULL) {
+            return yu_oom(ld->err);
+        }
     }
     if (rc == 0 && r->name[0] == '\0') {
         rc = yu_fail(ld->err, ld->source, r->line, "key '%s.name': the name is empty", prefix);

@@ -26,7 +26,8 @@
     X(SL_EBUSY, "database_busy", 'T')                                                    \
     X(SL_ENOTFOUND, "not_found", 'P')                                                    \
     X(SL_EFILE, "bad_input_file", 'P')                                                   \
-    X(SL_EBUG, "internal_error", 'B')
+    X(SL_EBUG, "internal_error", 'B')                                                    \
+    X(SL_ECANCELED, "canceled", 'T')
 
 enum sl_errcode {
     SL_OK = 0,

@@ -97,6 +97,24 @@ int fs_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+int fs_ensure_private_file(const char *path, struct sl_error *err)
+{
+    int rc = fs_mkdir_parent(path, err);
+    if (rc != 0) {
+        return rc;
+    }
+    /* O_EXCL: an existing file (or symlink, or anything else) is never opened here */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        if (errno == EEXIST) {
+            return 0;
+        }
+        return sl_error_set(err, SL_EIO, "cannot create %s: %s", path, strerror(errno));
+    }
+    close(fd);
+    return 0;
+}
+
 int fs_write_new_file(const char *path, const void *data, size_t n, struct sl_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -155,8 +173,8 @@ static int rename_noreplace(const char *src, const char *dst)
     return unlink(src);
 }
 
-int fs_move_unique(const char *src, const char *dst_dir, const char *want, char *final,
-                   size_t cap, struct sl_error *err)
+static int move_unique(const char *src, const char *dst_dir, const char *want, char *final,
+                       size_t cap, int sync, struct sl_error *err)
 {
     char name[NAME_MAX + 1];
     char dst[PATH_MAX];
@@ -167,7 +185,7 @@ int fs_move_unique(const char *src, const char *dst_dir, const char *want, char 
         }
         if (rename_noreplace(src, dst) == 0) {
             snprintf(final, cap, "%s", name);
-            return fs_fsync_path(dst_dir, err);
+            return sync ? fs_fsync_path(dst_dir, err) : 0;
         }
         if (errno != EEXIST) {
             return sl_error_set(err, SL_EIO, "cannot move %s to %s: %s", src, dst,
@@ -175,6 +193,79 @@ int fs_move_unique(const char *src, const char *dst_dir, const char *want, char 
         }
     }
     return sl_error_set(err, SL_EIO, "no free name for %s in %s", want, dst_dir);
+}
+
+int fs_move_unique(const char *src, const char *dst_dir, const char *want, char *final,
+                   size_t cap, struct sl_error *err)
+{
+    return move_unique(src, dst_dir, want, final, cap, 1, err);
+}
+
+int fs_move_unique_nosync(const char *src, const char *dst_dir, const char *want, char *final,
+                          size_t cap, struct sl_error *err)
+{
+    return move_unique(src, dst_dir, want, final, cap, 0, err);
+}
+
+void dirset_add(struct dirset *s, const char *dir)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->v[i], dir) == 0) {
+            return;
+        }
+    }
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 8;
+        char **nv = realloc(s->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            s->failed = 1;
+            return;
+        }
+        s->v = nv;
+        s->cap = ncap;
+    }
+    if ((s->v[s->n] = strdup(dir)) == NULL) {
+        s->failed = 1;
+        return;
+    }
+    s->n++;
+}
+
+void dirset_add_parent(struct dirset *s, const char *path)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        dirset_add(s, ".");
+        return;
+    }
+    *slash = '\0';
+    dirset_add(s, slash == dir ? "/" : dir);
+}
+
+int dirset_fsync(struct dirset *s, struct sl_error *err)
+{
+    int rc = s->failed ? sl_error_set(err, SL_ENOMEM, "out of memory listing folders to fsync")
+                       : 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (rc == 0) {
+            rc = fs_fsync_path(s->v[i], err);
+        }
+        free(s->v[i]);
+    }
+    s->n = 0;
+    s->failed = 0;
+    return rc;
+}
+
+void dirset_free(struct dirset *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i]);
+    }
+    free(s->v);
+    memset(s, 0, sizeof(*s));
 }
 
 static int entry_cmp(const void *a, const void *b)

@@ -16,6 +16,12 @@ int fs_mkdir_parent(const char *path, struct sl_error *err);  /* the folder hold
 int fs_fsync_path(const char *path, struct sl_error *err);    /* a file or a folder */
 int fs_write_all(int fd, const void *p, size_t n);            /* 0 or -1 (errno set) */
 
+/* Creates path as an empty file with mode 0640 (umask applies) and its folders (0750) when it
+ * does not exist; an existing file is left as it is.  Never follows a symlink at path.  Used
+ * for the SQLite database, which SQLite itself would create 0644 (its -wal and -shm files
+ * copy the database's mode). */
+int fs_ensure_private_file(const char *path, struct sl_error *err);
+
 /* Writes data to path (created 0640, must not exist), fsyncs it. */
 int fs_write_new_file(const char *path, const void *data, size_t n, struct sl_error *err);
 
@@ -25,6 +31,22 @@ int fs_write_new_file(const char *path, const void *data, size_t n, struct sl_er
  * is written to final (cap bytes).  fsyncs dst_dir. */
 int fs_move_unique(const char *src, const char *dst_dir, const char *want, char *final,
                    size_t cap, struct sl_error *err);
+
+/* The same without the fsync of dst_dir: the caller fsyncs it (dirset) before relying on
+ * the move, e.g. once for a whole group of files. */
+int fs_move_unique_nosync(const char *src, const char *dst_dir, const char *want, char *final,
+                          size_t cap, struct sl_error *err);
+
+/* A set of folders to fsync once each, however many entries changed in them. */
+struct dirset {
+    char **v;
+    size_t n, cap;
+    int failed; /* out of memory: dirset_fsync reports it */
+};
+void dirset_add(struct dirset *s, const char *dir);
+void dirset_add_parent(struct dirset *s, const char *path); /* the folder holding path */
+int dirset_fsync(struct dirset *s, struct sl_error *err);  /* fsyncs each, then empties */
+void dirset_free(struct dirset *s);
 
 /* A name with ".N" inserted before its extension (or appended when it has none), truncated
  * so the result fits NAME_MAX.  n == 0 returns the name unchanged (truncated if needed). */

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +15,19 @@
 
 static int log_fd = -1;
 static enum log_level log_min = LOG_INFO;
+static char log_file[PATH_MAX]; /* the open file's path, for log_reopen */
+/* Serialises writes with close/reopen: other threads (the HTTP endpoint, the notifiers) log
+ * too, and a descriptor closed under them could be reused by a socket. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void close_locked(void)
+{
+    if (log_fd >= 0) {
+        close(log_fd);
+        log_fd = -1;
+        log_file[0] = '\0';
+    }
+}
 
 static int parse_level(const char *s, enum log_level *out)
 {
@@ -42,17 +57,45 @@ int log_open(const char *path, const char *level, struct sl_error *err)
     if (fd < 0) {
         return sl_error_set(err, SL_EIO, "cannot open log file %s: %s", path, strerror(errno));
     }
-    log_close();
+    pthread_mutex_lock(&log_mu);
+    close_locked();
     log_fd = fd;
+    snprintf(log_file, sizeof(log_file), "%s", path);
+    pthread_mutex_unlock(&log_mu);
     return 0;
+}
+
+/* Opens the path again and puts the new file on the same descriptor number with dup3, so a
+ * line written by another thread meanwhile goes whole to the old file or to the new one. */
+int log_reopen(struct sl_error *err)
+{
+    if (log_fd < 0 || log_file[0] == '\0') {
+        return 0;
+    }
+    int rc = fs_mkdir_parent(log_file, err);
+    if (rc != 0) {
+        return rc;
+    }
+    int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        return sl_error_set(err, SL_EIO, "cannot reopen log file %s: %s", log_file,
+                            strerror(errno));
+    }
+    pthread_mutex_lock(&log_mu);
+    if (log_fd >= 0 && dup3(fd, log_fd, O_CLOEXEC) < 0) {
+        rc = sl_error_set(err, SL_EIO, "cannot reopen log file %s: dup3: %s", log_file,
+                          strerror(errno));
+    }
+    pthread_mutex_unlock(&log_mu);
+    close(fd);
+    return rc;
 }
 
 void log_close(void)
 {
-    if (log_fd >= 0) {
-        close(log_fd);
-        log_fd = -1;
-    }
+    pthread_mutex_lock(&log_mu);
+    close_locked();
+    pthread_mutex_unlock(&log_mu);
 }
 
 int log_enabled(enum log_level lvl)
@@ -141,7 +184,9 @@ void log_end(struct log_line *l)
         sb_add(&l->sb, "}\n", 2);
         if (!l->sb.failed) {
             /* One write per line; a short write of a log line is not worth retrying. */
-            ssize_t w = write(log_fd, l->sb.p, l->sb.len);
+            pthread_mutex_lock(&log_mu);
+            ssize_t w = log_fd >= 0 ? write(log_fd, l->sb.p, l->sb.len) : 0;
+            pthread_mutex_unlock(&log_mu);
             (void)w;
         }
     }

@@ -17,6 +17,9 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* path "" or NULL: no file log.  Creates the parent folder.  level: debug|info|warn|error. */
 int log_open(const char *path, const char *level, struct sl_error *err);
 void log_close(void);
+/* Reopens the log file at the same path (after logrotate moved it away): call on SIGHUP or
+ * SIGUSR1.  Safe while other threads log.  A no-op without a file log. */
+int log_reopen(struct sl_error *err);
 int log_enabled(enum log_level lvl);
 
 struct log_line {

@@ -16,10 +16,11 @@
 #include <strings.h>
 
 #include "contract/types.h"
+#include "input/utf8.h"
 
 #define DESC_MAX 48 /* bytes of a scalar quoted in a message */
 
-int yu_fail(struct sl_error *err, const char *source, int line, const char *fmt, ...)
+int yu_fail_at(struct sl_error *err, const char *source, int line, const char *fmt, ...)
 {
     char msg[SL_ERRMSG_MAX];
     va_list ap;
@@ -32,7 +33,7 @@ int yu_fail(struct sl_error *err, const char *source, int line, const char *fmt,
     return sl_error_set(err, SL_ECONFIG, "%s: %s", source, msg);
 }
 
-int yu_oom(struct sl_error *err)
+int yu_oom_set(struct sl_error *err)
 {
     return sl_error_set(err, SL_ENOMEM, "out of memory while loading the configuration");
 }
@@ -144,6 +145,18 @@ int yu_parse(const char *text, size_t len, const char *source, int json,
     void *it = NULL;
 
     *doc = NULL;
+    /* YAML and JSON text is UTF-8 here.  Checked before libfyaml sees it: libfyaml 0.8 loops
+     * forever on a directive line that ends in a truncated UTF-8 sequence ("% \xea", found
+     * by fuzz/fuzz_config.c), so a bad config would hang `sluice run`'s reload. */
+    size_t bad = 0;
+    if (!utf8_valid(text, len, &bad)) {
+        size_t line = 1;
+        for (size_t i = 0; i < bad; i++) {
+            line += text[i] == '\n';
+        }
+        return yu_fail(err, source, (int)(line > INT32_MAX ? INT32_MAX : line),
+                       "invalid UTF-8 at byte %zu (a config must be UTF-8 text)", bad + 1);
+    }
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     dcfg.output_fn = diag_output;

@@ -35,10 +35,15 @@ int yu_read_file(const char *path, char **text, size_t *len, struct sl_error *er
 int yu_parse(const char *text, size_t len, const char *source, int json,
              struct fy_document **doc, struct sl_error *err);
 
-/* Records "SOURCE:LINE: message" (or "SOURCE: message" when line is 0) as SL_ECONFIG. */
-int yu_fail(struct sl_error *err, const char *source, int line, const char *fmt, ...)
+/* Records "SOURCE:LINE: message" (or "SOURCE: message" when line is 0) as SL_ECONFIG and
+ * returns SL_ECONFIG. */
+int yu_fail_at(struct sl_error *err, const char *source, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int yu_oom(struct sl_error *err); /* records SL_ENOMEM */
+int yu_oom_set(struct sl_error *err); /* records SL_ENOMEM and returns it */
+/* The macros make the (constant, never 0) result visible where they are used, so callers and
+ * the static analyzer (make lint) know that a failure path never continues as a success. */
+#define yu_fail(...) (yu_fail_at(__VA_ARGS__), SL_ECONFIG)
+#define yu_oom(err) (yu_oom_set(err), SL_ENOMEM)
 
 /* 1-based line of a node (a collection: of its first item), or fallback when unknown. */
 int yu_line(struct fy_node *n, int fallback);

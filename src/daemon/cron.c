@@ -96,7 +96,7 @@ static int parse_item(int fi, const char *p, const char *end, uint64_t *set,
     const struct field *f = &fields[fi];
     const char *slash = memchr(p, '/', (size_t)(end - p));
     const char *bend = slash != NULL ? slash : end;
-    int lo, hi, step = 1, rc;
+    int lo = 0, hi = 0, step = 1, rc;
 
     if (p == bend) {
         return fail(err, fi, "an empty item in the list");

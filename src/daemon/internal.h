@@ -10,13 +10,22 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/strbuf.h"
 #include "daemon/cron.h"
 #include "daemon/loop.h"
 #include "daemon/sched.h"
 #include "pipeline/pipeline.h"
 
 /* Timer kinds in the heap; T_JOB + i is scheduled job i (cfg->jobs[i]). */
-enum timer_kind { T_SCAN = 1, T_SETTLE, T_JOB = 16 };
+enum timer_kind { T_SCAN = 1, T_SETTLE, T_RETRY, T_JOB = 16 };
+
+/* A file waiting to be tried again after a transient failure (retry.c). */
+struct retry {
+    char *name;
+    unsigned attempts;
+    int64_t due_ns;         /* CLOCK_MONOTONIC of the next attempt */
+    struct strbuf history;  /* JSON objects of the failed attempts, comma-separated */
+};
 
 /* A scheduled job's timer state (jobs.c). */
 struct job_state {
@@ -60,6 +69,15 @@ struct daemon {
     size_t njobs;
     struct sqlite_sink *jobs_db; /* the jobs' connection: opened at first use */
     int metrics_ready;           /* sluice_metrics created on jobs_db */
+    struct retry *retries;       /* files in backoff (retry.c) */
+    size_t nretries, capretries;
+    uint64_t retry_timer;
+    uint64_t rng;                /* jitter */
+    uint64_t retries_total, retries_exhausted;
+    int give_up_rc;
+    double *arrival;   /* scan_take: each taken file's arrival (ctime), in callback order */
+    size_t narrival, arrival_i;
+    int db_busy;       /* the last transient failure was the database's (readiness) */
 };
 
 /* loop.c */
@@ -79,9 +97,19 @@ void watch_read(struct daemon *d);
  * otherwise a file is taken once stable for watch.settle, and a settle timer is armed for
  * the ones still waiting.  Returns the number of files taken. */
 size_t scan_run(struct daemon *d, int startup);
-/* Processes incoming/name if it is still a regular file; prints its line. */
-void scan_take(struct daemon *d, const char *name);
+/* Processes the names (in incoming/) that are still regular files, in order, several at
+ * once (pipeline_process_many); prints a line per file.  Returns how many were taken. */
+size_t scan_take(struct daemon *d, char *const *names, size_t n);
 void scan_forget(struct daemon *d); /* empties the settle table and the skipped list */
+
+/* retry.c: retry_result records a file's outcome (rc 0: done, its backoff entry goes; rc <
+ * 0: scheduled again, or given up after retry.max_attempts); retry_waiting says whether a
+ * name is in backoff (not to be taken yet); retry_fire takes the due ones (T_RETRY). */
+void retry_result(struct daemon *d, const char *name, int rc, const struct sl_error *err);
+int retry_waiting(struct daemon *d, const char *name);
+size_t retry_pending(const struct daemon *d);
+void retry_fire(struct daemon *d);
+void retry_free(struct daemon *d);
 
 /* jobs.c: jobs_arm (start, reload) cancels the old job timers and arms one per job of
  * d->cfg; jobs_fire runs the job of a due T_JOB timer (logging job_run, and job_failed on

@@ -25,6 +25,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "daemon/internal.h"
+#include "obs/obs.h"
 #include "sink/sqlite.h"
 
 #define CRON_WAKE_NS ((int64_t)60 * 1000000000) /* a cron timer re-checks the wall clock */
@@ -166,7 +167,10 @@ static int job_digest(struct daemon *d, const struct job_def *j, struct sl_error
         "'failed' ORDER BY id DESC LIMIT %d)), "
         "(SELECT json_group_array(json_object('rule', rule, 'rows', n)) FROM (SELECT r.rule, "
         "count(*) AS n FROM \"%s_rejects\" r JOIN f ON f.id = r.file_id GROUP BY r.rule "
-        "ORDER BY n DESC, r.rule LIMIT %d))",
+        "ORDER BY n DESC, r.rule LIMIT %d)), "
+        "(SELECT coalesce(sum(status = 'ok'), 0) FROM f), "
+        "(SELECT coalesce(sum(status = 'partial'), 0) FROM f), "
+        "(SELECT coalesce(sum(status = 'duplicate'), 0) FROM f)",
         DIGEST_MAX_FAILURES, d->cfg->table, DIGEST_MAX_RULES);
     rc = sqlite3_prepare_v2(db, sb_cstr(&sql), -1, &st, NULL);
     sb_free(&sql);
@@ -195,6 +199,25 @@ static int job_digest(struct daemon *d, const struct job_def *j, struct sl_error
     log_json(&l, "failures", (const char *)sqlite3_column_text(st, 5));
     log_json(&l, "top_reject_rules", (const char *)sqlite3_column_text(st, 6));
     log_end(&l);
+    struct strbuf details = STRBUF_INIT;
+    sb_adds(&details, "{\"failures\": ");
+    sb_adds(&details, (const char *)sqlite3_column_text(st, 5));
+    sb_adds(&details, ", \"top_reject_rules\": ");
+    sb_adds(&details, (const char *)sqlite3_column_text(st, 6));
+    sb_addc(&details, '}');
+    struct obs_digest dg = {
+        .since = since, .until = until,
+        .files_ok = (uint64_t)sqlite3_column_int64(st, 7),
+        .files_partial = (uint64_t)sqlite3_column_int64(st, 8),
+        .files_failed = (uint64_t)sqlite3_column_int64(st, 4),
+        .files_duplicate = (uint64_t)sqlite3_column_int64(st, 9),
+        .rows_loaded = (uint64_t)sqlite3_column_int64(st, 1),
+        .rows_rejected = (uint64_t)sqlite3_column_int64(st, 2),
+        .rows_duplicate_key = (uint64_t)sqlite3_column_int64(st, 3),
+        .details_json = details.failed ? NULL : sb_cstr(&details),
+    };
+    obs_digest(&dg);
+    sb_free(&details);
     sqlite3_finalize(st);
     return 0;
 }

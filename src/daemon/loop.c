@@ -19,6 +19,7 @@
 #include "core/duration.h"
 #include "core/log.h"
 #include "daemon/internal.h"
+#include "obs/obs.h"
 
 int64_t daemon_period_ms(const struct daemon *d)
 {
@@ -42,13 +43,43 @@ void daemon_poll_signals(struct daemon *d)
 {
     struct signalfd_siginfo si;
     while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-        if (si.ssi_signo == SIGHUP) {
-            d->reload_pending = 1;
+        if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1) {
+            struct sl_error e = {0};
+            (void)log_reopen(&e); /* logrotate moved the file away */
+            d->reload_pending |= si.ssi_signo == SIGHUP;
         } else if (!d->stopping || d->stop_signal == 0) {
             d->stopping = 1;
             d->stop_signal = (int)si.ssi_signo;
         }
     }
+}
+
+/* The HTTP endpoint and the notifiers.  A taken port is not fatal (one more daemon on the
+ * machine, another program on 9464): the daemon runs without the endpoint and says so. */
+static int start_obs(struct daemon *d, struct sl_error *err)
+{
+    int rc = obs_start(d->cfg, err);
+    if (rc == SL_EIO && d->cfg->http_enabled) {
+        struct log_line l;
+        log_begin(&l, LOG_ERROR, "http_listen_failed");
+        log_str(&l, "listen", d->cfg->http_listen);
+        log_str(&l, "error", err->msg);
+        log_end(&l);
+        fprintf(stderr, "sluice run: %s; running without the HTTP endpoint (set http.listen)\n",
+                err->msg);
+        sl_error_clear(err);
+        d->cfg->http_enabled = 0;
+        rc = obs_start(d->cfg, err);
+    }
+    return rc;
+}
+
+/* Between batches of a big file: a SIGINT/SIGTERM abandons it (it goes back to incoming). */
+static int stop_requested(void *ctx)
+{
+    struct daemon *d = ctx;
+    daemon_poll_signals(d);
+    return d->stopping && d->stop_signal != 0;
 }
 
 static void log_mode(struct log_line *l, const struct daemon *d)
@@ -111,6 +142,8 @@ static void reload(struct daemon *d)
     config_destroy(d->cfg);
     d->pipe = np;
     d->cfg = nc;
+    pipeline_set_stop_check(np, stop_requested, d);
+    files_set_patterns(nc);
     np = NULL;
     nc = NULL;
     watch_teardown(d);
@@ -131,6 +164,10 @@ static void reload(struct daemon *d)
     }
     daemon_schedule_scan(d, sched_now_ns() + daemon_period_ms(d) * 1000000);
     jobs_arm(d);
+    sl_error_clear(&err);
+    if (obs_reload(d->cfg, &err) != 0) {
+        refuse_reload(err.msg); /* the old endpoint and notifiers stay */
+    }
     scan_run(d, 0);
 out:
     pipeline_destroy(np);
@@ -169,6 +206,8 @@ static void run_due_timers(struct daemon *d)
         } else if (t.kind == T_SETTLE) {
             d->settle_timer = 0;
             scan_run(d, 0);
+        } else if (t.kind == T_RETRY) {
+            retry_fire(d);
         } else if (t.kind >= T_JOB) {
             jobs_fire(d, t.kind);
         }
@@ -238,6 +277,7 @@ static int open_fds(struct daemon *d, struct sl_error *err)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) {
         return sl_error_set(err, SL_EIO, "sigprocmask: %s", strerror(errno));
     }
@@ -323,15 +363,20 @@ int daemon_run(const struct daemon_opts *opts, struct config *cfg, struct sl_err
     d.cfg = cfg;
     d.epfd = d.sigfd = d.tfd = d.infd = d.wd = d.lockfd = -1;
     sched_init(&d.sched);
+    d.rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)sched_now_ns();
 
     if ((rc = open_fds(&d, err)) != 0 ||
         (rc = daemon_lock(cfg->sqlite_path, &d.lockfd, err)) != 0 ||
         (rc = log_open(cfg->log_path, cfg->log_level, err)) != 0 ||
         (rc = pipeline_create(cfg, 0, &d.pipe, err)) != 0 ||
-        (rc = pipeline_recover(d.pipe, err)) != 0 || (rc = watch_setup(&d, err)) != 0) {
+        (rc = pipeline_recover(d.pipe, err)) != 0 || (rc = watch_setup(&d, err)) != 0 ||
+        (rc = start_obs(&d, err)) != 0) {
         goto out;
     }
+    obs_set_ready(1, 1, 0);
     files_set_quiet(opts->quiet);
+    pipeline_set_stop_check(d.pipe, stop_requested, &d);
+    files_set_patterns(cfg);
     log_start(&d);
     /* the startup scan is the first iteration: everything present, oldest first */
     d.scans = 1;
@@ -349,6 +394,8 @@ int daemon_run(const struct daemon_opts *opts, struct config *cfg, struct sl_err
     }
     log_stop(&d);
 out:
+    obs_stop();
+    retry_free(&d);
     jobs_free(&d);
     scan_forget(&d);
     watch_teardown(&d);

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cmd/files.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "daemon/internal.h"
+#include "obs/obs.h"
 
 static struct daemon *listing; /* the daemon whose scan fs_list is running (skip callback) */
 static char **seen_skips;      /* non-regular names met by the current listing */
@@ -64,30 +66,75 @@ static const char *kind_of(mode_t m)
            : S_ISSOCK(m) ? "a socket" : "a device or special file";
 }
 
-void scan_take(struct daemon *d, const char *name)
+static int take_done(void *ctx, const char *name, int rc, const struct file_result *r,
+                     const struct sl_error *err)
+{
+    struct daemon *d = ctx;
+    double arrival = d->arrival_i < d->narrival ? d->arrival[d->arrival_i] : -1;
+    d->arrival_i++;
+    retry_result(d, name, rc, err);
+    if (rc != 0) {
+        d->errors++;
+        files_print_error(name, err, d->cfg->incoming);
+    } else {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        double wait_s = arrival > 0 ? (double)now.tv_sec + (double)now.tv_nsec / 1e9 - arrival : -1;
+        struct obs_file_extra extra = {.metrics_json = r->metrics_json, .attempt = 1,
+                                       .error_code = r->error_code};
+        obs_file_done(name, r, wait_s >= 0 ? wait_s : -1, &extra);
+        d->counts[r->status]++;
+        if (r->status != FILE_SKIPPED && !d->opts->quiet) {
+            files_print_result(name, r);
+        }
+    }
+    daemon_poll_signals(d);
+    return d->stopping;
+}
+
+size_t scan_take(struct daemon *d, char *const *names, size_t n)
 {
     char path[PATH_MAX];
     struct stat st;
-    struct file_result r;
-    struct sl_error err = {0};
-
-    if (fs_join(path, sizeof(path), d->cfg->incoming, name) != 0 ||
-        lstat(path, &st) != 0) {
-        return; /* gone already: claimed by another process, or renamed away */
+    size_t k = 0;
+    /* names is the caller's array: keep the regular files, in order, at its front */
+    const char **take = malloc((n > 0 ? n : 1) * sizeof(*take));
+    double *arrival = malloc((n > 0 ? n : 1) * sizeof(*arrival));
+    if (take == NULL || arrival == NULL) {
+        free(take);
+        free(arrival);
+        return 0; /* the next scan takes them */
     }
-    if (!S_ISREG(st.st_mode)) {
-        files_report_skip(name, kind_of(st.st_mode));
-        return;
+    for (size_t i = 0; i < n; i++) {
+        if (retry_waiting(d, names[i])) {
+            continue; /* in backoff after a transient failure: its timer takes it */
+        }
+        if (fs_join(path, sizeof(path), d->cfg->incoming, names[i]) != 0 ||
+            lstat(path, &st) != 0) {
+            continue; /* gone already: claimed by another process, or renamed away */
+        }
+        if (!S_ISREG(st.st_mode)) {
+            files_report_skip(names[i], kind_of(st.st_mode));
+            continue;
+        }
+        /* arrival: the last change of the entry (a rename in, or the last write) */
+        arrival[k] = (double)st.st_ctim.tv_sec + (double)st.st_ctim.tv_nsec / 1e9;
+        take[k++] = names[i];
     }
-    if (pipeline_process(d->pipe, name, &r, &err) != 0) {
-        d->errors++;
-        files_print_error(name, &err, d->cfg->incoming);
-        return;
+    d->arrival = arrival;
+    d->narrival = k;
+    d->arrival_i = 0;
+    if (k > 0 && pipeline_process_many(d->pipe, take, k, take_done, d) != 0) {
+        struct log_line l;
+        log_begin(&l, LOG_ERROR, "out_of_memory");
+        log_str(&l, "error", "cannot start the pipeline; files stay in incoming");
+        log_end(&l);
     }
-    d->counts[r.status]++;
-    if (r.status != FILE_SKIPPED && !d->opts->quiet) {
-        files_print_result(name, &r);
-    }
+    free(take);
+    free(arrival);
+    d->arrival = NULL;
+    d->narrival = 0;
+    return k;
 }
 
 static int seen_cmp(const void *a, const void *b)
@@ -209,6 +256,22 @@ size_t scan_run(struct daemon *d, int startup)
         log_end(&l);
         return 0;
     }
+    {
+        /* the backlog: every accepted file waiting in incoming/ */
+        uint64_t bytes = 0;
+        int64_t oldest = INT64_MAX;
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        for (size_t i = 0; i < n; i++) {
+            bytes += files[i].size;
+            if (files[i].mtime_ns < oldest) {
+                oldest = files[i].mtime_ns;
+            }
+        }
+        double age = n > 0 ? ((double)now.tv_sec * 1e9 + (double)now.tv_nsec - (double)oldest) / 1e9
+                           : 0;
+        obs_backlog(n, bytes, age > 0 ? age : 0);
+    }
     take = calloc(n > 0 ? n : 1, 1);
     if (take == NULL) {
         goto out;
@@ -218,12 +281,21 @@ size_t scan_run(struct daemon *d, int startup)
     } else if (settle(d, files, n, take, sched_now_ns(), &due) != 0) {
         goto out;
     }
-    for (size_t i = 0; i < n && !d->stopping; i++) {
-        if (take[i]) {
-            scan_take(d, files[i].name);
-            taken++;
-            daemon_poll_signals(d);
+    {
+        char **names = malloc((n > 0 ? n : 1) * sizeof(*names));
+        size_t k = 0;
+        if (names == NULL) {
+            goto out;
         }
+        for (size_t i = 0; i < n; i++) {
+            if (take[i]) {
+                names[k++] = files[i].name;
+            }
+        }
+        if (!d->stopping) {
+            taken = scan_take(d, names, k);
+        }
+        free(names);
     }
     if (!startup && !d->stopping) {
         arm_settle(d, due);

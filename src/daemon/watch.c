@@ -125,6 +125,8 @@ void watch_read(struct daemon *d)
 {
     /* aligned for struct inotify_event; room for many events per read */
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+    /* every event has at least its header and one name byte */
+    char *names[sizeof(buf) / (sizeof(struct inotify_event) + 1)];
     while (d->infd >= 0 && !d->stopping) {
         ssize_t n = read(d->infd, buf, sizeof(buf));
         if (n < 0) {
@@ -138,17 +140,20 @@ void watch_read(struct daemon *d)
             return;
         }
         int lost = 0, rescan = 0;
-        for (char *p = buf; p < buf + n && !d->stopping;) {
-            const struct inotify_event *e = (const struct inotify_event *)(void *)p;
+        size_t k = 0;
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *e = (struct inotify_event *)(void *)p;
             p += sizeof(*e) + e->len;
             if (e->mask & IN_Q_OVERFLOW) {
                 rescan = 1;
             } else if (e->mask & IN_IGNORED) {
                 lost = 1;
             } else if (e->len > 0 && !(e->mask & IN_ISDIR) && files_accept(e->name)) {
-                scan_take(d, e->name);
-                daemon_poll_signals(d);
+                names[k++] = e->name; /* points into buf: taken before the next read */
             }
+        }
+        if (k > 0 && !d->stopping) {
+            scan_take(d, names, k);
         }
         if (lost) {
             watch_lost(d);

@@ -248,6 +248,9 @@ static inline int begin_field(struct csv_reader *r, size_t p)
     }
     if (r->nf == r->fcap) {
         size_t ncap = r->fcap * 2 < r->o.max_columns ? r->fcap * 2 : r->o.max_columns;
+        if (ncap <= r->nf) { /* cannot happen (fcap starts > 0, nf < max_columns); be sure */
+            ncap = r->nf + 1;
+        }
         void *np = realloc(r->spans, ncap * sizeof(*r->spans));
 
         if (np == NULL) {

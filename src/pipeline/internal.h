@@ -2,6 +2,7 @@
 #ifndef SL_PIPELINE_INTERNAL_H
 #define SL_PIPELINE_INTERNAL_H
 
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include "contract/validate.h"
@@ -30,6 +31,17 @@ struct slot {
     struct strbuf arena;
 };
 
+/* A worker's own parsing state (group.c): the prepare step runs on several threads, each
+ * with its own compiled plan and validator. */
+struct prep_ctx {
+    struct plan *plan;
+    struct validator *val;
+    struct reject rej;
+    struct csv_opts csv;
+};
+
+struct dirset;
+
 struct pipeline {
     const struct config *cfg;
     struct plan *plan;
@@ -42,7 +54,14 @@ struct pipeline {
     struct csv_opts csv;
     struct reject rej;  /* the validator's scratch reject (reading thread) */
     struct strbuf msg;  /* duplicate-key messages (writing thread) */
-    unsigned claims; /* claim folders created by this process */
+    atomic_uint claims; /* claim folders created by this process (any thread) */
+    size_t nprep;            /* prepare contexts: [0] for the calling thread, the rest for
+                                worker threads (workers - 1) */
+    struct prep_ctx *prep;
+    size_t npool;            /* slots holding small files parsed ahead */
+    struct slot *pool;
+    int (*stop_fn)(void *); /* asked between slots of a streamed file: stop now? */
+    void *stop_ctx;
     char db_tag[17]; /* names this pipeline's database in its claims: processes with other
                         databases sharing paths.work leave each other's claims alone */
 };
@@ -63,11 +82,28 @@ struct load {
  * the file's fault (header, CSV syntax, limits), transient ones are not. */
 int load_stream(struct load *l, struct sl_error *err);
 
+/* A small file parsed ahead by a worker (group.c): header and rows (up to one slot) into s
+ * and header.  Returns 1 when the whole file fits, 0 when it does not (it is then streamed by
+ * load_stream at commit time), or a negative SL_E* (permanent: the file's fault). */
+int load_prepare(struct prep_ctx *ctx, int fd, struct slot *s, struct strbuf *header,
+                 struct file_result *res, struct sl_error *err);
+/* Writes a prepared slot inside the file's transaction: rejects, rows, metrics, Parquet. */
+int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
+                  struct sl_error *err);
+
+/* The same when sqlite_sink_all_load holds: the Parquet side (metrics, encode, seal into
+ * pqfiles, *pq_rows) runs on its own thread while this one inserts into SQLite. */
+int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
+                          struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err);
+
 /* pipeline.c */
 int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err);
 void pipeline_check_ratio(const struct config *cfg, const struct file_result *res,
                           struct sl_error *ferr);
+/* defer: NULL to fsync each destination folder and remove claim_dir; else the folders are
+ * added to defer and claim_dir is left for the caller to remove after fsyncing them. */
 int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name, int failed,
-                     const char *want, char *final, size_t cap, struct sl_error *err);
+                     const char *want, char *final, size_t cap, struct dirset *defer,
+                     struct sl_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/failpoint.h"
 #include "pipeline/internal.h"
 
 #define SLOT_MAX_BYTES (32u << 20) /* hand a slot over early when its data grows this big */
@@ -240,6 +241,128 @@ static int slot_ready(const struct slot *s)
            s->nrej >= s->b->cap;
 }
 
+/* ---- group commit: a small file parsed ahead on a worker, written later ---------------- */
+
+int load_prepare(struct prep_ctx *ctx, int fd, struct slot *s, struct strbuf *header,
+                 struct file_result *res, struct sl_error *err)
+{
+    struct csv_record rec;
+    int rc = 1;
+    struct csv_reader *rd = csv_reader_create(&ctx->csv, fd_read, &fd);
+    if (rd == NULL) {
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    batch_clear(s->b);
+    s->nrej = 0;
+    sb_reset(&s->arena);
+    sb_reset(header);
+    int got = csv_reader_next(rd, &rec, err);
+    if (got <= 0) {
+        rc = got < 0 ? got : sl_error_set(err, SL_EFILE, "empty file: no header row");
+        goto out;
+    }
+    if ((rc = validator_header(ctx->val, &rec, err)) != 0) {
+        goto out;
+    }
+    sb_add(header, rec.raw, rec.raw_len);
+    rc = 1;
+    while ((got = csv_reader_next(rd, &rec, err)) > 0) {
+        res->rows_total++;
+        int v = validator_row(ctx->val, &rec, s->b, &ctx->rej, err);
+        if (v < 0) {
+            rc = v;
+            goto out;
+        }
+        if (v == 0 && queue_reject(s, &ctx->rej, &rec) != 0) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory queueing rejects");
+            goto out;
+        }
+        if (slot_ready(s)) {
+            rc = 0; /* more than a slot: streamed by the committing thread instead */
+            goto out;
+        }
+    }
+    if (got < 0) {
+        rc = got;
+    } else if (header->failed) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+out:
+    res->blank_lines = csv_reader_blank_lines(rd);
+    csv_reader_destroy(rd);
+    return rc;
+}
+
+int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
+                  struct sl_error *err)
+{
+    plan_metrics_reset(l->p->plan);
+    report_header(l->rep, header->p, header->len);
+    int rc = write_slot(l, s, err);
+    if (rc == 0) {
+        rc = finish_slot(l, s, err);
+    }
+    return rc;
+}
+
+/* The Parquet half of a prepared slot whose rows are all certain to load: metrics, encode,
+ * seal, on a thread of its own while the calling thread inserts the same rows into SQLite.
+ * It reads the batch's columns (which the SQLite side only reads too) through a view with
+ * its own outcome array. */
+struct pq_job {
+    struct pipeline *p;
+    struct batch view;
+    struct strbuf *files;
+    uint64_t rows;
+    int rc;
+    struct sl_error err;
+};
+
+static void *pq_job_main(void *arg)
+{
+    struct pq_job *j = arg;
+    j->rc = plan_metrics_step(j->p->plan, &j->view, &j->err);
+    if (j->rc == 0 && j->view.nrows > 0) {
+        j->rc = pqsink_write(j->p->pq, &j->view, &j->err);
+    }
+    if (j->rc == 0) {
+        j->rc = pqsink_seal(j->p->pq, j->files, &j->rows, &j->err);
+    }
+    return NULL;
+}
+
+int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
+                          struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err)
+{
+    struct pipeline *p = l->p;
+    struct pq_job j = {.p = p, .view = *s->b, .files = pqfiles};
+    pthread_t tid;
+    uint8_t *loaded = malloc(s->b->nrows > 0 ? s->b->nrows : 1);
+    if (loaded == NULL) {
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    memset(loaded, BATCH_LOADED, s->b->nrows);
+    j.view.outcome = loaded;
+    plan_metrics_reset(p->plan);
+    report_header(l->rep, header->p, header->len);
+    int threaded = pthread_create(&tid, NULL, pq_job_main, &j) == 0;
+    int rc = write_slot(l, s, err);
+    if (threaded) {
+        pthread_join(tid, NULL);
+    } else {
+        pq_job_main(&j);
+    }
+    if (rc == 0 && j.rc != 0) {
+        rc = sl_error_set(err, j.rc, "%s", j.err.msg);
+    }
+    *pq_rows = j.rows;
+    free(loaded);
+    batch_clear(s->b);
+    s->nrej = 0;
+    sb_reset(&s->arena);
+    return rc;
+}
+
 int load_stream(struct load *l, struct sl_error *err)
 {
     struct pipeline *p = l->p;
@@ -285,9 +408,16 @@ int load_stream(struct load *l, struct sl_error *err)
             goto out;
         }
         if (slot_ready(s)) {
+            if (p->stop_fn != NULL && p->stop_fn(p->stop_ctx)) {
+                rc = sl_error_set(err, SL_ECANCELED,
+                                  "stopped before the file was complete: nothing of it is "
+                                  "loaded; it goes back to incoming and is loaded whole later");
+                goto out;
+            }
             if ((rc = writer_submit(&w, s, err)) != 0) {
                 goto out;
             }
+            FAILPOINT("load.slot");
             /* submit waited for the writer to finish the other slot: close it, reuse it */
             cur ^= 1;
             if (p->slots[cur].b->nrows > 0 || p->slots[cur].nrej > 0) {

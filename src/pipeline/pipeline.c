@@ -35,6 +35,46 @@ static void make_db_tag(const char *db_path, char tag[17])
     snprintf(tag, 17, "%016llx", (unsigned long long)h);
 }
 
+/* workers: 0 means one per online CPU. */
+static size_t worker_count(const struct config *cfg)
+{
+    if (cfg->workers > 0) {
+        return cfg->workers;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (size_t)n;
+}
+
+/* The prepare contexts and the slots for files parsed ahead (group.c). */
+static int create_workers(struct pipeline *p, const enum sl_type *types, struct sl_error *err)
+{
+    const struct config *cfg = p->cfg;
+    size_t n = worker_count(cfg);
+    p->prep = calloc(n, sizeof(*p->prep));
+    p->npool = n == 1 ? 1 : 2 * (n - 1) + 2;
+    p->pool = calloc(p->npool, sizeof(*p->pool));
+    if (p->prep == NULL || p->pool == NULL) {
+        return SL_ENOMEM;
+    }
+    for (; p->nprep < n; p->nprep++) {
+        struct prep_ctx *c = &p->prep[p->nprep];
+        c->csv = p->csv;
+        int rc = plan_create(cfg, &c->plan, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if ((c->val = validator_create(c->plan)) == NULL) {
+            return SL_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < p->npool; i++) {
+        if ((p->pool[i].b = batch_create(types, p->plan->ncols, cfg->batch_rows)) == NULL) {
+            return SL_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 int pipeline_create(const struct config *cfg, int check_only, struct pipeline **out,
                     struct sl_error *err)
 {
@@ -82,6 +122,9 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
             goto out;
         }
         p->sink_parquet_here = p->pq != NULL && !cfg->sqlite_enabled;
+        if ((rc = create_workers(p, types, err)) != 0) {
+            goto out;
+        }
     }
     *out = p;
     p = NULL;
@@ -93,6 +136,12 @@ out:
     free(types);
     pipeline_destroy(p);
     return rc;
+}
+
+void pipeline_set_stop_check(struct pipeline *p, int (*fn)(void *), void *ctx)
+{
+    p->stop_fn = fn;
+    p->stop_ctx = ctx;
 }
 
 void pipeline_destroy(struct pipeline *p)
@@ -107,18 +156,23 @@ void pipeline_destroy(struct pipeline *p)
         free(p->slots[i].rej);
         sb_free(&p->slots[i].arena);
     }
+    for (size_t i = 0; i < p->nprep; i++) {
+        validator_destroy(p->prep[i].val);
+        plan_destroy(p->prep[i].plan);
+        sb_free(&p->prep[i].rej.msg);
+    }
+    free(p->prep);
+    for (size_t i = 0; p->pool != NULL && i < p->npool; i++) {
+        batch_destroy(p->pool[i].b);
+        free(p->pool[i].rej);
+        sb_free(&p->pool[i].arena);
+    }
+    free(p->pool);
     validator_destroy(p->val);
     plan_destroy(p->plan);
     sb_free(&p->rej.msg);
     sb_free(&p->msg);
     free(p);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 void pipeline_check_ratio(const struct config *cfg, const struct file_result *res,
@@ -162,25 +216,10 @@ int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err)
     return fd;
 }
 
-static int same_file_state(int fd, const struct stat *st0)
-{
-    struct stat st;
-    return fstat(fd, &st) == 0 && st.st_size == st0->st_size &&
-           st.st_mtim.tv_sec == st0->st_mtim.tv_sec && st.st_mtim.tv_nsec == st0->st_mtim.tv_nsec;
-}
-
-/* A claim folder name unique across processes and time. */
-static void claim_name(struct pipeline *p, char *buf, size_t cap)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(buf, cap, "c%llx%09lx-%ld-%u-%s", (unsigned long long)ts.tv_sec, ts.tv_nsec,
-             (long)getpid(), p->claims++, p->db_tag);
-}
-
 /* Moves the input and its reports out of the claim folder, then removes it. */
 int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name,
-                     int failed, const char *want, char *final, size_t cap, struct sl_error *err)
+                     int failed, const char *want, char *final, size_t cap,
+                     struct dirset *defer, struct sl_error *err)
 {
     const struct config *cfg = p->cfg;
     char src[PATH_MAX];
@@ -188,8 +227,12 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
     char got[PATH_MAX];
     int rc = 0;
     if (name != NULL && fs_join(src, sizeof(src), claim_dir, name) == 0 && fs_exists(src)) {
-        rc = fs_move_unique(src, failed ? cfg->failed : cfg->processed, want ? want : name,
-                            final, cap, err);
+        const char *to = failed ? cfg->failed : cfg->processed;
+        rc = defer != NULL ? fs_move_unique_nosync(src, to, want ? want : name, final, cap, err)
+                           : fs_move_unique(src, to, want ? want : name, final, cap, err);
+        if (defer != NULL) {
+            dirset_add(defer, to);
+        }
         if (rc != 0) {
             return rc;
         }
@@ -206,337 +249,22 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
         char wantrep[NAME_MAX + 1];
         int room = (int)(NAME_MAX - strlen(inner[i]));
         snprintf(wantrep, sizeof(wantrep), "%.*s%s", room, final, inner[i]);
-        if ((rc = fs_move_unique(rep, cfg->failed, wantrep, got, sizeof(got), err)) != 0) {
+        rc = defer != NULL ? fs_move_unique_nosync(rep, cfg->failed, wantrep, got, sizeof(got),
+                                                   err)
+                           : fs_move_unique(rep, cfg->failed, wantrep, got, sizeof(got), err);
+        if (rc != 0) {
             return rc;
         }
+        if (defer != NULL) {
+            dirset_add(defer, cfg->failed);
+        }
+    }
+    if (defer != NULL) {
+        return 0; /* the caller fsyncs the folders, then removes claim_dir */
     }
     if (rmdir(claim_dir) != 0 && errno != ENOENT) {
         return sl_error_set(err, SL_EIO, "cannot remove claim folder %s: %s", claim_dir,
                             strerror(errno));
     }
     return 0;
-}
-
-/* The name the input will most likely get in dir (checked again at the move). */
-static void planned_name(const char *dir, const char *name, char *out, size_t cap)
-{
-    char path[PATH_MAX];
-    for (unsigned n = 0; n < 10000; n++) {
-        fs_name_variant(name, n, out, cap);
-        if (fs_join(path, sizeof(path), dir, out) != 0 || !fs_exists(path)) {
-            return;
-        }
-    }
-}
-
-static void metrics_fields(const struct file_result *res, struct strbuf *sb)
-{
-    sb_printf(sb,
-              "\"rows_total\": %llu, \"rows_loaded\": 0, \"rows_rejected\": %llu, "
-              "\"rows_duplicate_key\": %llu, \"size_bytes\": %llu",
-              (unsigned long long)res->rows_total, (unsigned long long)res->rows_rejected,
-              (unsigned long long)res->rows_duplicate_key, (unsigned long long)res->size_bytes);
-}
-
-/* Records a failed file: its own transaction (the load's was rolled back), error.json. */
-static int record_failure(struct pipeline *p, struct ledger_row *row, struct report *rep,
-                          int code, const char *msg, struct file_result *res,
-                          struct sl_error *err)
-{
-    struct strbuf fields = STRBUF_INIT;
-    metrics_fields(res, &fields);
-    int rc = report_error_json(rep, row->sha256, sl_errname(code), sl_errclass_name(code), msg,
-                               sb_cstr(&fields), err);
-    sb_free(&fields);
-    if (rc != 0) {
-        return rc;
-    }
-    row->status = "failed";
-    row->error_code = sl_errname(code);
-    row->error = msg;
-    row->rows_loaded = 0;
-    row->metrics = NULL;
-    int64_t id;
-    if ((rc = sqlite_sink_begin(p->sink, err)) != 0 ||
-        (rc = ledger_insert(sqlite_sink_db(p->sink), row, &id, err)) != 0 ||
-        (rc = sqlite_sink_commit(p->sink, err)) != 0) {
-        sqlite_sink_rollback(p->sink);
-    }
-    snprintf(res->error, sizeof(res->error), "%s", msg);
-    res->status = FILE_FAILED;
-    res->rows_loaded = 0;
-    return rc;
-}
-
-static void log_result(const char *name, const struct file_result *res, const char *metrics)
-{
-    struct log_line l;
-    int failed = res->status == FILE_FAILED;
-    log_begin(&l, failed ? LOG_WARN : LOG_INFO, "file_done");
-    log_str(&l, "file", name);
-    log_str(&l, "status", file_status_name(res->status));
-    log_str(&l, "sha256", res->sha256);
-    log_int(&l, "size_bytes", (int64_t)res->size_bytes);
-    log_int(&l, "rows_total", (int64_t)res->rows_total);
-    log_int(&l, "rows_loaded", (int64_t)res->rows_loaded);
-    log_int(&l, "rows_rejected", (int64_t)res->rows_rejected);
-    log_int(&l, "rows_duplicate_key", (int64_t)res->rows_duplicate_key);
-    log_num(&l, "duration_ms", res->duration_ms);
-    log_json(&l, "metrics", metrics);
-    log_str(&l, "archived_as", res->archived_as[0] ? res->archived_as : NULL);
-    if (failed) {
-        log_str(&l, "error", res->error);
-    }
-    log_end(&l);
-}
-
-/* Puts a claimed input back into incoming/ after an error that is not the file's fault. */
-static void unclaim(struct pipeline *p, const char *claim_dir, const char *name,
-                    struct report *rep)
-{
-    char src[PATH_MAX];
-    char got[PATH_MAX];
-    struct sl_error e = {0};
-    report_discard(rep);
-    if (fs_join(src, sizeof(src), claim_dir, name) == 0 &&
-        fs_move_unique(src, p->cfg->incoming, name, got, sizeof(got), &e) == 0) {
-        rmdir(claim_dir);
-    }
-}
-
-int pipeline_process(struct pipeline *p, const char *name, struct file_result *res,
-                     struct sl_error *err)
-{
-    const struct config *cfg = p->cfg;
-    char claim[64], claim_dir[PATH_MAX], src[PATH_MAX], path[PATH_MAX], want[PATH_MAX];
-    char started[32], finished[32];
-    struct report rep;
-    struct strbuf metrics = STRBUF_INIT;
-    struct strbuf pqfiles = STRBUF_INIT;
-    struct sl_error ferr = {0}; /* the file's own problem, if any */
-    struct stat st;
-    int fd = -1;
-    int rc = 0;
-    int in_txn = 0;
-    double t0 = now_ms();
-
-    memset(res, 0, sizeof(*res));
-    log_now_rfc3339(started);
-    claim_name(p, claim, sizeof(claim));
-    report_init(&rep, claim_dir, name, cfg->csv_delimiter);
-    if (fs_join(claim_dir, sizeof(claim_dir), cfg->work, claim) != 0 ||
-        fs_join(src, sizeof(src), cfg->incoming, name) != 0 ||
-        fs_join(path, sizeof(path), claim_dir, name) != 0) {
-        return sl_error_set(err, SL_EIO, "path too long for %s", name);
-    }
-    if (mkdir(claim_dir, 0750) != 0) {
-        return sl_error_set(err, SL_EIO, "cannot create %s: %s", claim_dir, strerror(errno));
-    }
-    /* 1. Claim: an atomic rename; losing the race to another process is not an error. */
-    if (renameat2(AT_FDCWD, src, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        int e = errno;
-        rmdir(claim_dir);
-        if (e == ENOENT) {
-            res->status = FILE_SKIPPED;
-            return 0;
-        }
-        return sl_error_set(err, SL_EIO, "cannot claim %s: %s", src, strerror(e));
-    }
-    struct ledger_row row = {
-        .file_name = name, .sha256 = res->sha256, .target_table = cfg->table,
-        .status = "ok", .claim = claim, .started_at = started,
-    };
-    /* 2. Identify. */
-    fd = pipeline_open_input(path, &st, &ferr);
-    if (fd >= 0) {
-        res->size_bytes = (uint64_t)st.st_size;
-        if (cfg->max_file_bytes && res->size_bytes > cfg->max_file_bytes) {
-            sl_error_set(&ferr, SL_ELIMIT, "file is %llu bytes, over limits.max_file_bytes %llu",
-                         (unsigned long long)res->size_bytes,
-                         (unsigned long long)cfg->max_file_bytes);
-        } else if ((rc = sha256_fd(fd, res->sha256, &res->size_bytes, err)) != 0) {
-            goto transient;
-        }
-    } else if (sl_errclass(ferr.code) == 'T') {
-        rc = sl_error_set(err, ferr.code, "%s: %s", name, ferr.msg);
-        goto transient;
-    }
-    if (res->sha256[0] == '\0') {
-        snprintf(res->sha256, sizeof(res->sha256), "%s", "unknown");
-    }
-    row.size_bytes = res->size_bytes;
-    if ((rc = sqlite_sink_begin(p->sink, err)) != 0) {
-        goto transient;
-    }
-    in_txn = 1;
-    if (ferr.code == 0) {
-        /* 3. Already loaded, under any name? */
-        int64_t dup_id = 0;
-        int found = ledger_find_loaded(sqlite_sink_db(p->sink), res->sha256, cfg->table, &dup_id,
-                                       err);
-        if (found < 0) {
-            rc = found;
-            goto transient;
-        }
-        if (found) {
-            res->status = FILE_DUPLICATE;
-            row.status = "duplicate";
-            row.duplicate_of = dup_id;
-            goto commit;
-        }
-        int64_t id;
-        if ((rc = ledger_insert(sqlite_sink_db(p->sink), &row, &id, err)) != 0) {
-            goto transient;
-        }
-        row.id = id;
-        if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0 ||
-            (p->pq != NULL &&
-             (rc = pqsink_file_begin(p->pq, name, res->sha256, claim, err)) != 0)) {
-            goto transient;
-        }
-        /* 4. Load rows and rejects. */
-        struct load l = {p, fd, name, id, &rep, 0, res};
-        rc = load_stream(&l, &ferr);
-        if (rc != 0 && sl_errclass(rc) != 'P') {
-            sl_error_set(err, rc, "%s: %s", name, ferr.msg);
-            goto transient;
-        }
-        rc = 0;
-        if (ferr.code == 0 && !same_file_state(fd, &st)) {
-            rc = sl_error_set(err, SL_EIO, "%s changed while it was being read (a producer "
-                                           "still writing?); it will be read again",
-                              name);
-            goto transient;
-        }
-        if (ferr.code == 0) {
-            pipeline_check_ratio(cfg, res, &ferr);
-        }
-    }
-    if (ferr.code != 0) {
-        /* 5a. The file's fault: nothing of it is loaded; it goes to failed/ with a report. */
-        sqlite_sink_rollback(p->sink);
-        in_txn = 0;
-        if (p->pq != NULL) {
-            pqsink_abort(p->pq);
-        }
-        if ((rc = report_seal(&rep, err)) != 0) {
-            goto transient;
-        }
-        planned_name(cfg->failed, name, want, sizeof(want));
-        snprintf(path, sizeof(path), "%s/%s", cfg->failed, want);
-        row.archived_as = path;
-        if ((rc = record_failure(p, &row, &rep, ferr.code, ferr.msg, res, err)) != 0) {
-            goto transient;
-        }
-        goto archive;
-    }
-    res->status = res->rows_rejected > 0 ? FILE_PARTIAL : FILE_OK;
-    row.status = file_status_name(res->status);
-    if ((rc = plan_metrics_json(p->plan, &metrics)) != 0 || (rc = report_seal(&rep, err)) != 0) {
-        goto transient;
-    }
-    row.metrics = sb_cstr(&metrics);
-    if (p->pq != NULL) {
-        /* 5. Seal Parquet: complete, fsynced files under temporary names before the commit. */
-        uint64_t pq_rows = 0;
-        if ((rc = pqsink_seal(p->pq, &pqfiles, &pq_rows, err)) != 0) {
-            goto transient;
-        }
-        if (pq_rows != res->rows_loaded) {
-            rc = sl_error_set(err, SL_EBUG, "%s: %llu rows went to Parquet but %llu to SQLite",
-                              name, (unsigned long long)pq_rows,
-                              (unsigned long long)res->rows_loaded);
-            goto transient;
-        }
-        row.parquet_files = sb_cstr(&pqfiles);
-    }
-commit:
-    /* 5b. One commit: rows, rejects and the ledger row together. */
-    planned_name(cfg->processed, name, want, sizeof(want));
-    snprintf(path, sizeof(path), "%s/%s", cfg->processed, want);
-    row.archived_as = path;
-    row.rows_total = res->rows_total;
-    row.rows_loaded = res->rows_loaded;
-    row.rows_rejected = res->rows_rejected;
-    row.rows_duplicate_key = res->rows_duplicate_key;
-    row.blank_lines = res->blank_lines;
-    log_now_rfc3339(finished);
-    row.finished_at = finished;
-    row.duration_ms = now_ms() - t0;
-    if (row.id == 0) {
-        int64_t id;
-        rc = ledger_insert(sqlite_sink_db(p->sink), &row, &id, err);
-    } else {
-        rc = ledger_update(sqlite_sink_db(p->sink), &row, err);
-    }
-    if (rc != 0 || (rc = sqlite_sink_commit(p->sink, err)) != 0) {
-        goto transient;
-    }
-    in_txn = 0;
-    /* 6. Publish Parquet.  If this fails the claim stays: recovery publishes it later. */
-    if (p->pq != NULL && res->status != FILE_DUPLICATE &&
-        (rc = pqsink_publish(p->pq, err)) != 0) {
-        close(fd);
-        report_free(&rep);
-        sb_free(&metrics);
-        sb_free(&pqfiles);
-        return rc;
-    }
-archive:
-    /* A producer that still held the file open and wrote after the load: what it wrote is
-     * not in the database.  Nothing can undo the commit; say it loudly. */
-    if (fd >= 0 && res->status != FILE_FAILED && !same_file_state(fd, &st)) {
-        struct stat now;
-        struct log_line l;
-        if (fstat(fd, &now) != 0) {
-            now.st_size = st.st_size;
-        }
-        log_begin(&l, LOG_ERROR, "file_changed_after_load");
-        log_str(&l, "file", name);
-        log_int(&l, "size_loaded", (int64_t)st.st_size);
-        log_int(&l, "size_now", (int64_t)now.st_size);
-        log_str(&l, "error", "a writer still had the file open and changed it after it was "
-                             "loaded; the change is not in the database (deliver files by "
-                             "writing elsewhere, then renaming them in)");
-        log_end(&l);
-        fprintf(stderr, "sluice: %s changed after it was loaded (%lld -> %lld bytes): the "
-                        "change is not loaded; see the log\n",
-                name, (long long)st.st_size, (long long)now.st_size);
-    }
-    /* 6. Archive: only now does the input leave the claim folder. */
-    close(fd);
-    fd = -1;
-    char final[PATH_MAX];
-    rc = pipeline_archive(p, claim_dir, name, res->status == FILE_FAILED, want, final,
-                          sizeof(final), err);
-    snprintf(res->archived_as, sizeof(res->archived_as), "%s/%s",
-             res->status == FILE_FAILED ? cfg->failed : cfg->processed, final);
-    report_free(&rep);
-    res->duration_ms = now_ms() - t0;
-    log_result(name, res, metrics.len ? sb_cstr(&metrics) : NULL);
-    sb_free(&metrics);
-    sb_free(&pqfiles);
-    return rc;
-transient:
-    if (in_txn) {
-        sqlite_sink_rollback(p->sink);
-    }
-    if (p->pq != NULL) {
-        pqsink_abort(p->pq);
-    }
-    sb_free(&pqfiles);
-    if (fd >= 0) {
-        close(fd);
-    }
-    unclaim(p, claim_dir, name, &rep);
-    sb_free(&metrics);
-    {
-        struct log_line l;
-        log_begin(&l, LOG_ERROR, "file_error");
-        log_str(&l, "file", name);
-        log_str(&l, "error_class", sl_errclass_name(rc));
-        log_str(&l, "error", err->msg);
-        log_end(&l);
-    }
-    return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/failpoint.h"
 #include "pipeline/internal.h"
 #include "pipeline/ledger.h"
 
@@ -81,6 +82,7 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
             free(archived);
             return rc;
         }
+        FAILPOINT("recover.parquet");
     }
     if (found) {
         /* Committed: redo the archive step (idempotent). */
@@ -90,7 +92,8 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
             want = slash ? slash + 1 : archived;
         }
         rc = pipeline_archive(p, dir, has > 0 ? name : NULL, strcmp(status, "failed") == 0, want,
-                              got, sizeof(got), err);
+                              got, sizeof(got), NULL, err);
+        FAILPOINT("recover.archived");
     } else {
         drop_reports(dir);
         if (has > 0) {
@@ -99,6 +102,7 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
             } else {
                 rc = fs_move_unique(src, cfg->incoming, name, got, sizeof(got), err);
             }
+            FAILPOINT("recover.requeued");
         }
         if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT) {
             rc = sl_error_set(err, SL_EIO, "cannot remove %s: %s", dir, strerror(errno));

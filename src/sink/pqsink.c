@@ -377,6 +377,57 @@ int pqsink_publish(struct pqsink *s, struct sl_error *err)
     return rc;
 }
 
+int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (s->nparts == 0) {
+        return 0;
+    }
+    out->tmp = calloc(s->nparts, sizeof(char *));
+    out->final = calloc(s->nparts, sizeof(char *));
+    if (out->tmp == NULL || out->final == NULL) {
+        free(out->tmp);
+        free(out->final);
+        out->tmp = out->final = NULL;
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < s->nparts; i++) {
+        out->tmp[i] = s->parts[i].tmp;
+        out->final[i] = s->parts[i].final;
+        free(s->parts[i].dir);
+    }
+    out->n = s->nparts;
+    s->nparts = 0;
+    return 0;
+}
+
+int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error *err)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        if (rename(ps->tmp[i], ps->final[i]) != 0 &&
+            !(errno == ENOENT && fs_exists(ps->final[i]))) {
+            return sl_error_set(err, SL_EIO, "cannot publish %s: %s", ps->final[i],
+                                strerror(errno));
+        }
+        dirset_add_parent(dirs, ps->final[i]);
+    }
+    return 0;
+}
+
+void pq_sealed_free(struct pq_sealed *ps, int unlink_temps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        if (unlink_temps) {
+            unlink(ps->tmp[i]);
+        }
+        free(ps->tmp[i]);
+        free(ps->final[i]);
+    }
+    free(ps->tmp);
+    free(ps->final);
+    memset(ps, 0, sizeof(*ps));
+}
+
 void pqsink_abort(struct pqsink *s)
 {
     for (size_t i = 0; i < s->nparts; i++) {

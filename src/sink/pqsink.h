@@ -34,6 +34,17 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
 int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
 /* After the commit: renames the temporaries to their final names and fsyncs the folders. */
 int pqsink_publish(struct pqsink *s, struct sl_error *err);
+/* Group commit: the sealed temporaries of the current input are handed to the caller, who
+ * renames them after the commit of the whole group (pq_sealed_rename, adding their folders
+ * to dirs for one fsync each) or drops them (pq_sealed_free with unlink_temps). */
+struct pq_sealed {
+    char **tmp, **final;
+    size_t n;
+};
+struct dirset;
+int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error *err);
+int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error *err);
+void pq_sealed_free(struct pq_sealed *ps, int unlink_temps);
 /* Drops everything written for the current input (temporaries unlinked). */
 void pqsink_abort(struct pqsink *s);
 

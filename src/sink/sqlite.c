@@ -359,7 +359,7 @@ int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonl
                           cfg->sqlite_path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, (int)cfg->sqlite_busy_timeout_ms);
     if (readonly) {
         rc = 0;
         goto done;
@@ -429,6 +429,31 @@ void sqlite_sink_rollback(struct sqlite_sink *s)
     if (!sqlite3_get_autocommit(s->db)) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
+}
+
+int sqlite_sink_savepoint(struct sqlite_sink *s, struct sl_error *err)
+{
+    return exec(s, "SAVEPOINT sl_file", err);
+}
+
+int sqlite_sink_release(struct sqlite_sink *s, struct sl_error *err)
+{
+    return exec(s, "RELEASE sl_file", err);
+}
+
+int sqlite_sink_rollback_to(struct sqlite_sink *s)
+{
+    if (sqlite3_get_autocommit(s->db) ||
+        sqlite3_exec(s->db, "ROLLBACK TO sl_file", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, "RELEASE sl_file", NULL, NULL, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+int sqlite_sink_in_txn(struct sqlite_sink *s)
+{
+    return !sqlite3_get_autocommit(s->db);
 }
 
 static int bind_value(sqlite3_stmt *st, int idx, const struct batch *b, size_t r, size_t c,
@@ -574,6 +599,11 @@ static int batch_conflict_free(const struct sqlite_sink *s, const struct batch *
         }
     }
     return 1;
+}
+
+int sqlite_sink_all_load(const struct sqlite_sink *s, const struct batch *b)
+{
+    return s->cfg->sqlite_enabled && (s->pk_col < 0 || batch_conflict_free(s, b));
 }
 
 int sqlite_sink_write(struct sqlite_sink *s, struct batch *b, int64_t file_id,

@@ -2,6 +2,9 @@
 # folder.  Each check prints "ok NAME" or "not ok NAME: why"; tests/run.sh counts them.
 set -u
 SLUICE=${SLUICE_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/sluice}
+# `sluice run` refuses to run as root without --allow-root; the tests (and CI) run as root.
+# t_adversarial2.sh checks the refusal itself with this unset.
+export SLUICE_ALLOW_ROOT=1
 E2E_FAILS=0
 
 e2e_setup() {

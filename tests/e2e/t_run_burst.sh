@@ -53,6 +53,7 @@ paths: {incoming: ingest/incoming, processed: ingest/processed, failed: ingest/f
 sqlite: {path: out_$x/sluice.db}
 parquet: {dir: out_$x/parquet}
 log: {path: logs/$x.log}
+http: {listen: "127.0.0.1:0"}  # two daemons on one machine: each its own port
 YAML
 done
 DBA=out_a/sluice.db

@@ -358,7 +358,13 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"paht:\n  incoming: x\n", 1, "unknown key 'paht' (known: paths, log, sqlite, csv, limits, "
-     "quality, parquet, contract, rules, derive, metrics, watch, schedule)"},
+     "quality, parquet, contract, rules, derive, metrics, watch, schedule, http, notify"},
+    {"workers: 0\n", 1, "key 'workers': expected an integer between 1 and 64, got '0'"},
+    {"workers: many\n", 1, "key 'workers'"},
+    {"watch:\n  patterns: [\"in/*.csv\"]\n", 2,
+     "key 'watch.patterns': expected a file name pattern (*, ?, [...]; no '/')"},
+    {"watch:\n  patterns: []\n", 2, "key 'watch.patterns': expected 1 to 64 file name patterns"},
+    {"watch:\n  patterns: \"*.csv\"\n", 2, "key 'watch.patterns': expected a list of file name"},
     {"quality:\n  max_reject: 0.1\n", 2,
      "unknown key 'quality.max_reject' (known: max_reject_ratio, on_duplicate_key)"},
     {"log:\n  path: x\n  file: y\n", 3, "unknown key 'log.file' (known: path, level)"},

@@ -3,6 +3,7 @@
  * group and the footer (FileMetaData, its length, PAR1), fsyncs and closes; on any error
  * the file is removed.
  */
+#include "core/failpoint.h"
 #include "sink/parquet/writer_int.h"
 
 #include <errno.h>
@@ -233,8 +234,15 @@ int pq_writer_close(struct pq_writer *w, uint64_t *rows_written, struct sl_error
             pq_buf_add(&w->hdr, "PAR1", 4);
             if (w->hdr.failed) {
                 pq_w_fail(w, SL_ENOMEM, "out of memory writing the footer");
-            } else if (pq_w_write_all(w, w->hdr.p, w->hdr.len) == 0 && fsync(w->fd) != 0) {
-                pq_w_fail(w, SL_EIO, "fsync failed");
+            } else if (pq_w_write_all(w, w->hdr.p, w->hdr.len) == 0) {
+                int injected = FAULT("pq.fsync");
+                if (injected != 0 || fsync(w->fd) != 0) {
+                    /* never retried on this file: the caller discards it and rewrites */
+                    if (injected != 0) {
+                        errno = injected;
+                    }
+                    pq_w_fail(w, SL_EIO, "fsync failed");
+                }
             }
         }
     }

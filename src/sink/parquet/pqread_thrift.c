@@ -102,7 +102,7 @@ static int rd_value(struct rd *r, uint8_t type, struct th_node *out)
         if (rd_byte(r, &b) != 0) {
             return -1;
         }
-        out->i = (int8_t)b;
+        out->i = (int8_t)b; // NOLINT(bugprone-signed-char-misuse,cert-str34-c): Thrift i8 is signed
         return 0;
     case TH_I16:
     case TH_I32:
