@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/redact.h"
+#include "notify/curl_dl.h"
 #include "notify/internal.h"
 
 #define MAIL_LINE_MAX 998
@@ -118,7 +119,7 @@ static int smtp_outcome(CURL *c, CURLcode e)
         break;
     }
     /* a 5xx reply (mailbox unknown, message refused) will not change on a retry */
-    if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code >= 500) {
+    if (slc->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code >= 500) {
         return -1;
     }
     return 1;
@@ -152,12 +153,12 @@ int email_deliver(struct notifier *n, const struct notify_msg *m, int64_t timeou
     for (size_t i = 0; i < d->nto && e == CURLE_OK; i++) {
         char to[300];
         snprintf(to, sizeof(to), "<%s>", d->to[i]);
-        struct curl_slist *next = curl_slist_append(rcpt, to);
+        struct curl_slist *next = slc->slist_append(rcpt, to);
         e = next != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
         rcpt = next != NULL ? next : rcpt;
     }
-    if ((c = curl_easy_init()) == NULL) {
-        curl_slist_free_all(rcpt);
+    if ((c = slc->easy_init()) == NULL) {
+        slc->slist_free_all(rcpt);
         sb_free(&text);
         snprintf(why, cap, "cannot create a curl handle");
         return 1;
@@ -167,7 +168,7 @@ int email_deliver(struct notifier *n, const struct notify_msg *m, int64_t timeou
 #define SET(opt, val)                          \
     do {                                       \
         if (e == CURLE_OK) {                   \
-            e = curl_easy_setopt(c, opt, val); \
+            e = slc->easy_setopt(c, opt, val); \
         }                                      \
     } while (0)
     SET(CURLOPT_URL, n->url);
@@ -192,17 +193,17 @@ int email_deliver(struct notifier *n, const struct notify_msg *m, int64_t timeou
     SET(CURLOPT_ERRORBUFFER, errbuf);
 #undef SET
     if (e == CURLE_OK) {
-        e = curl_easy_perform(c);
+        e = slc->easy_perform(c);
     }
     rc = smtp_outcome(c, e);
     if (rc != 0) {
-        snprintf(msg, sizeof(msg), "smtp: %s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(e));
+        snprintf(msg, sizeof(msg), "smtp: %s", errbuf[0] != '\0' ? errbuf : slc->easy_strerror(e));
         redact_text(msg, why, cap, secrets, 1);
     } else {
         why[0] = '\0';
     }
-    curl_easy_cleanup(c);
-    curl_slist_free_all(rcpt);
+    slc->easy_cleanup(c);
+    slc->slist_free_all(rcpt);
     sb_free(&text);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/redact.h"
+#include "notify/curl_dl.h"
 #include "notify/internal.h"
 
 int64_t notify_now_ns(void)
@@ -201,7 +202,9 @@ int notify_start(const struct config *cfg, struct notify_set **out, struct sl_er
         }
         inited = i + 1;
     }
-    if (rc == 0 && uses_curl(cfg) && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (rc == 0 && uses_curl(cfg) && (rc = sl_curl_load(err)) != 0) {
+        /* err says which library is missing */
+    } else if (rc == 0 && uses_curl(cfg) && slc->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         rc = sl_error_set(err, SL_EIO, "cannot initialise libcurl");
     }
     if (rc != 0) {
@@ -259,7 +262,7 @@ void notify_stop(struct notify_set *s, int64_t drain_ms)
         free_def(&s->defs[i]);
     }
     if (curl) {
-        curl_global_cleanup();
+        slc->global_cleanup();
     }
     free(s->v);
     free(s->defs);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/redact.h"
+#include "notify/curl_dl.h"
 #include "notify/internal.h"
 
 struct answer {
@@ -45,13 +46,13 @@ int http_post_json(const char *url, const char *const *headers, const char *body
     CURLcode e = CURLE_OK;
     long status = 0;
     int rc;
-    CURL *c = curl_easy_init();
+    CURL *c = slc->easy_init();
 
     if (c == NULL) {
         return fail("cannot create a curl handle", secrets, nsecrets, why, cap, 1);
     }
     for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-        struct curl_slist *next = curl_slist_append(hl, headers[i]);
+        struct curl_slist *next = slc->slist_append(hl, headers[i]);
         if (next == NULL) {
             e = CURLE_OUT_OF_MEMORY;
             break;
@@ -59,14 +60,14 @@ int http_post_json(const char *url, const char *const *headers, const char *body
         hl = next;
     }
     if (e == CURLE_OK) {
-        struct curl_slist *next = curl_slist_append(hl, "Expect:"); /* no 100-continue wait */
+        struct curl_slist *next = slc->slist_append(hl, "Expect:"); /* no 100-continue wait */
         e = next != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
         hl = next != NULL ? next : hl;
     }
 #define SET(opt, val)                          \
     do {                                       \
         if (e == CURLE_OK) {                   \
-            e = curl_easy_setopt(c, opt, val); \
+            e = slc->easy_setopt(c, opt, val); \
         }                                      \
     } while (0)
     SET(CURLOPT_URL, url);
@@ -85,12 +86,12 @@ int http_post_json(const char *url, const char *const *headers, const char *body
     SET(CURLOPT_WRITEDATA, &ans);
 #undef SET
     if (e == CURLE_OK) {
-        e = curl_easy_perform(c);
+        e = slc->easy_perform(c);
     }
     if (e != CURLE_OK) {
-        snprintf(msg, sizeof(msg), "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(e));
+        snprintf(msg, sizeof(msg), "%s", errbuf[0] != '\0' ? errbuf : slc->easy_strerror(e));
         rc = (e == CURLE_URL_MALFORMAT || e == CURLE_UNSUPPORTED_PROTOCOL) ? -1 : 1;
-    } else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+    } else if (slc->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
         snprintf(msg, sizeof(msg), "no HTTP status");
         rc = 1;
     } else if (status >= 200 && status < 300) {
@@ -99,8 +100,8 @@ int http_post_json(const char *url, const char *const *headers, const char *body
         snprintf(msg, sizeof(msg), "HTTP %ld: %s", status, ans.text);
         rc = (status == 408 || status == 429 || status >= 500) ? 1 : -1;
     }
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    slc->slist_free_all(hl);
+    slc->easy_cleanup(c);
     if (rc != 0) {
         return fail(msg, secrets, nsecrets, why, cap, rc);
     }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "obs/mhd_dl.h"
 #include "obs/obs_int.h"
 
 struct http_server {
@@ -37,14 +38,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
     if (body->failed) {
         sb_free(body);
         static const char oom[] = "out of memory\n";
-        r = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+        r = slm->create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
                                             MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
         type = "text/plain; charset=utf-8";
     } else if (body->len == 0) {
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        r = slm->create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     } else {
-        r = MHD_create_response_from_buffer_with_free_callback(body->len, body->p, free);
+        r = slm->create_response_from_buffer_with_free_callback(body->len, body->p, free);
         if (r != NULL) {
             body->p = NULL; /* owned by the response now */
         }
@@ -53,15 +54,15 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
     if (r == NULL) {
         return MHD_NO;
     }
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        (allow != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
-        MHD_destroy_response(r);
+    if (slm->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+        slm->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+        slm->add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+        (allow != NULL && slm->add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+        slm->destroy_response(r);
         return MHD_NO;
     }
-    ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+    ok = slm->queue_response(c, status, r);
+    slm->destroy_response(r);
     return ok;
 }
 
@@ -168,6 +169,9 @@ int http_start(const char *where, struct http_server **out, unsigned *port,
     int fd = -1, v6 = 0, rc;
 
     *out = NULL;
+    if ((rc = sl_mhd_load(err)) != 0) {
+        return rc;
+    }
     if ((rc = listen_on(where, &fd, &v6, port, err)) != 0) {
         return rc;
     }
@@ -178,7 +182,7 @@ int http_start(const char *where, struct http_server **out, unsigned *port,
     /* the server's thread starts with every signal blocked */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+    h->d = slm->start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
                                 (v6 ? MHD_USE_IPv6 : 0),
                             0, NULL, NULL, handle, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
                             MHD_OPTION_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
@@ -198,6 +202,6 @@ void http_stop(struct http_server *h)
     if (h == NULL) {
         return;
     }
-    MHD_stop_daemon(h->d);
+    slm->stop_daemon(h->d);
     free(h);
 }

@@ -219,6 +219,10 @@ static void prepare(struct pipeline *p, struct prep_ctx *ctx, struct item *it, s
     if (slot == NULL || it->st.st_size > (off_t)SMALL_MAX_BYTES) {
         return;
     }
+    if (slot->b == NULL &&
+        (slot->b = batch_create(p->types, p->plan->ncols, cfg->batch_rows)) == NULL) {
+        return; /* no memory for a slot: streamed at commit time instead */
+    }
     struct sl_error perr = {0};
     int r = load_prepare(ctx, it->fd, slot, &it->header, &it->res, &perr);
     if (r == 1) {

@@ -58,7 +58,9 @@ struct pipeline {
     size_t nprep;            /* prepare contexts: [0] for the calling thread, the rest for
                                 worker threads (workers - 1) */
     struct prep_ctx *prep;
-    size_t npool;            /* slots holding small files parsed ahead */
+    size_t npool;            /* slots holding small files parsed ahead (batches made at first
+                                use, from types) */
+    enum sl_type *types;
     struct slot *pool;
     int (*stop_fn)(void *); /* asked between slots of a streamed file: stop now? */
     void *stop_ctx;

@@ -46,7 +46,7 @@ static size_t worker_count(const struct config *cfg)
 }
 
 /* The prepare contexts and the slots for files parsed ahead (group.c). */
-static int create_workers(struct pipeline *p, const enum sl_type *types, struct sl_error *err)
+static int create_workers(struct pipeline *p, struct sl_error *err)
 {
     const struct config *cfg = p->cfg;
     size_t n = worker_count(cfg);
@@ -67,12 +67,7 @@ static int create_workers(struct pipeline *p, const enum sl_type *types, struct 
             return SL_ENOMEM;
         }
     }
-    for (size_t i = 0; i < p->npool; i++) {
-        if ((p->pool[i].b = batch_create(types, p->plan->ncols, cfg->batch_rows)) == NULL) {
-            return SL_ENOMEM;
-        }
-    }
-    return 0;
+    return 0; /* the pool's batches are made at first use (group.c): big files never need them */
 }
 
 int pipeline_create(const struct config *cfg, int check_only, struct pipeline **out,
@@ -91,7 +86,7 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
         goto out;
     }
     rc = SL_ENOMEM;
-    types = plan_types(p->plan);
+    types = p->types = plan_types(p->plan); /* kept: the pool's batches are made from it */
     if (types == NULL || (p->val = validator_create(p->plan)) == NULL) {
         goto out;
     }
@@ -122,7 +117,7 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
             goto out;
         }
         p->sink_parquet_here = p->pq != NULL && !cfg->sqlite_enabled;
-        if ((rc = create_workers(p, types, err)) != 0) {
+        if ((rc = create_workers(p, err)) != 0) {
             goto out;
         }
     }
@@ -133,7 +128,6 @@ out:
     if (rc == SL_ENOMEM) {
         sl_error_set(err, SL_ENOMEM, "out of memory setting up the pipeline");
     }
-    free(types);
     pipeline_destroy(p);
     return rc;
 }
@@ -168,6 +162,7 @@ void pipeline_destroy(struct pipeline *p)
         sb_free(&p->pool[i].arena);
     }
     free(p->pool);
+    free(p->types);
     validator_destroy(p->val);
     plan_destroy(p->plan);
     sb_free(&p->rej.msg);

@@ -4,6 +4,8 @@
 #include "sink/pqsink.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ struct part {
     char *final;
     struct pq_writer *w;
     uint64_t rows;
+    char *bkey; /* the partition values that first led here (binary_key) */
+    size_t bkey_len;
 };
 
 struct pqsink {
@@ -44,8 +48,9 @@ struct pqsink {
     char claim[64];
     int *row_part;         /* per batch row: index into parts, -1 = not written */
     uint8_t *mask;
-    struct strbuf key;
-    struct strbuf prev_key;
+    struct strbuf key;      /* the partition folder of a row: "anio=2025/mes=2025-04" */
+    struct strbuf bkey;     /* the row's partition values as bytes (binary_key) */
+    struct strbuf prev_bkey;
     int prev_part;
 };
 
@@ -64,7 +69,8 @@ void pqsink_destroy(struct pqsink *s)
     free(s->row_part);
     free(s->mask);
     sb_free(&s->key);
-    sb_free(&s->prev_key);
+    sb_free(&s->bkey);
+    sb_free(&s->prev_bkey);
     free(s);
 }
 
@@ -170,7 +176,7 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->claim, sizeof(s->claim), "%s", claim);
     s->prev_part = -1;
-    sb_reset(&s->prev_key);
+    sb_reset(&s->prev_bkey);
     return 0;
 }
 
@@ -235,8 +241,63 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
     return 0;
 }
 
+/* The row's partition values as bytes (null flag, then the raw value): equal bytes mean
+ * equal values, so runs and repeats of a partition are found without formatting anything. */
+static void binary_key(const struct pqsink *s, const struct batch *b, size_t r,
+                       struct strbuf *out)
+{
+    sb_reset(out);
+    for (size_t k = 0; k < s->npart_cols; k++) {
+        const struct column *c = &b->cols[s->part_cols[k]];
+        if (c->null[r]) {
+            sb_addc(out, 0);
+            continue;
+        }
+        sb_addc(out, 1);
+        switch (c->type) {
+        case SL_T_INT:
+        case SL_T_DATETIME:
+            sb_add(out, (const char *)&c->v.i64[r], sizeof(int64_t));
+            break;
+        case SL_T_NUM:
+            sb_add(out, (const char *)&c->v.f64[r], sizeof(double));
+            break;
+        case SL_T_DATE:
+            sb_add(out, (const char *)&c->v.i32[r], sizeof(int32_t));
+            break;
+        case SL_T_BOOL:
+            sb_addc(out, (char)c->v.u8[r]);
+            break;
+        default: {
+            size_t len = c->off[r + 1] - c->off[r];
+            sb_add(out, (const char *)&len, sizeof(len));
+            sb_add(out, c->data + c->off[r], len);
+            break;
+        }
+        }
+    }
+}
+
 static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct sl_error *err)
 {
+    binary_key(s, b, r, &s->bkey);
+    if (s->bkey.failed) {
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    if (s->prev_part >= 0 && s->bkey.len == s->prev_bkey.len &&
+        memcmp(s->bkey.p, s->prev_bkey.p, s->bkey.len) == 0) {
+        return s->prev_part;
+    }
+    for (size_t i = 0; i < s->nparts; i++) {
+        const struct part *pt = &s->parts[i];
+        if (pt->bkey != NULL && pt->bkey_len == s->bkey.len &&
+            memcmp(pt->bkey, s->bkey.p, s->bkey.len) == 0) {
+            s->prev_part = (int)i;
+            sb_reset(&s->prev_bkey);
+            sb_add(&s->prev_bkey, s->bkey.p, s->bkey.len);
+            return (int)i;
+        }
+    }
     sb_reset(&s->key);
     for (size_t k = 0; k < s->npart_cols; k++) {
         struct sl_value v;
@@ -251,9 +312,6 @@ static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     const char *key = sb_cstr(&s->key);
-    if (s->prev_part >= 0 && strcmp(key, sb_cstr(&s->prev_key)) == 0) {
-        return s->prev_part;
-    }
     int found = -1;
     for (size_t i = 0; i < s->nparts; i++) {
         if (strcmp(s->parts[i].dir, key) == 0) {
@@ -268,10 +326,15 @@ static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct
         }
         found = (int)s->nparts - 1;
     }
-    sb_reset(&s->prev_key);
-    sb_adds(&s->prev_key, key);
+    struct part *pt = &s->parts[found];
+    if (pt->bkey == NULL && (pt->bkey = malloc(s->bkey.len ? s->bkey.len : 1)) != NULL) {
+        memcpy(pt->bkey, s->bkey.p, s->bkey.len);
+        pt->bkey_len = s->bkey.len;
+    }
+    sb_reset(&s->prev_bkey);
+    sb_add(&s->prev_bkey, s->bkey.p, s->bkey.len);
     s->prev_part = found;
-    return found;
+    return s->prev_bkey.failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : found;
 }
 
 int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
@@ -323,19 +386,68 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
     return 0;
 }
 
+/* Closing the parts: each one's last row group, footer and fsync.  For a small input two
+ * threads (this one and one more) take the parts in turn, so the fsyncs of different parts
+ * overlap (latency); a big input's parts close one at a time (memory). */
+#define SEAL_PARALLEL_ROWS 65536
+struct closers {
+    struct pqsink *s;
+    atomic_size_t next;
+    atomic_uint_fast64_t rows;
+    pthread_mutex_t mu;
+    int rc;
+    struct sl_error err;
+};
+
+static void *close_parts(void *arg)
+{
+    struct closers *c = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&c->next, 1);
+        if (i >= c->s->nparts) {
+            return NULL;
+        }
+        struct part *pt = &c->s->parts[i];
+        uint64_t n = 0;
+        struct sl_error e = {0};
+        int rc = pq_writer_close(pt->w, &n, &e);
+        pt->w = NULL;
+        atomic_fetch_add(&c->rows, n);
+        if (rc != 0) {
+            pthread_mutex_lock(&c->mu);
+            if (c->rc == 0) {
+                c->rc = rc;
+                c->err = e;
+            }
+            pthread_mutex_unlock(&c->mu);
+        }
+    }
+}
+
 int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
 {
-    *rows = 0;
+    struct closers c = {.s = s};
+    pthread_t tid;
+    pthread_mutex_init(&c.mu, NULL);
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->nparts; i++) {
+        total += s->parts[i].rows;
+    }
+    /* small inputs only: a big one's parts are big, and two at once would double the memory */
+    int helper = s->nparts > 1 && total <= SEAL_PARALLEL_ROWS &&
+                 pthread_create(&tid, NULL, close_parts, &c) == 0;
+    close_parts(&c);
+    if (helper) {
+        pthread_join(tid, NULL);
+    }
+    pthread_mutex_destroy(&c.mu);
+    *rows = atomic_load(&c.rows);
+    if (c.rc != 0) {
+        return sl_error_set(err, c.rc, "%s", c.err.msg);
+    }
     sb_addc(files_json, '[');
     for (size_t i = 0; i < s->nparts; i++) {
         struct part *pt = &s->parts[i];
-        uint64_t n = 0;
-        int rc = pq_writer_close(pt->w, &n, err);
-        pt->w = NULL;
-        if (rc != 0) {
-            return rc;
-        }
-        *rows += n;
         const char *rel = pt->final + strlen(s->cfg->parquet_dir) + 1;
         sb_adds(files_json, i ? "," : "");
         sb_json_str(files_json, rel, strlen(rel));
@@ -370,6 +482,7 @@ int pqsink_publish(struct pqsink *s, struct sl_error *err)
     }
     for (size_t i = 0; i < s->nparts; i++) {
         free(s->parts[i].dir);
+        free(s->parts[i].bkey);
         free(s->parts[i].tmp);
         free(s->parts[i].final);
     }
@@ -395,6 +508,7 @@ int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error 
         out->tmp[i] = s->parts[i].tmp;
         out->final[i] = s->parts[i].final;
         free(s->parts[i].dir);
+        free(s->parts[i].bkey);
     }
     out->n = s->nparts;
     s->nparts = 0;
@@ -437,6 +551,7 @@ void pqsink_abort(struct pqsink *s)
         }
         unlink(pt->tmp);
         free(pt->dir);
+        free(pt->bkey);
         free(pt->tmp);
         free(pt->final);
     }
