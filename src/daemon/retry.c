@@ -105,7 +105,9 @@ static int gave_up(void *ctx, const char *name, int rc, const struct file_result
     (void)err;
     if (rc == 0) {
         struct obs_file_extra extra = {.metrics_json = res->metrics_json,
-                                       .error_code = res->error_code, .after_retries = 1};
+                                       .error_code = res->error_code, .after_retries = 1,
+                                       .first_errors = res->first_errors,
+                                       .nfirst_errors = res->nfirst_errors};
         obs_file_done(name, res, -1, &extra);
         d->counts[res->status]++;
         if (res->status != FILE_SKIPPED && !d->opts->quiet) {

@@ -81,7 +81,9 @@ static int take_done(void *ctx, const char *name, int rc, const struct file_resu
         clock_gettime(CLOCK_REALTIME, &now);
         double wait_s = arrival > 0 ? (double)now.tv_sec + (double)now.tv_nsec / 1e9 - arrival : -1;
         struct obs_file_extra extra = {.metrics_json = r->metrics_json, .attempt = 1,
-                                       .error_code = r->error_code};
+                                       .error_code = r->error_code,
+                                       .first_errors = r->first_errors,
+                                       .nfirst_errors = r->nfirst_errors};
         obs_file_done(name, r, wait_s >= 0 ? wait_s : -1, &extra);
         d->counts[r->status]++;
         if (r->status != FILE_SKIPPED && !d->opts->quiet) {

@@ -498,6 +498,7 @@ static void log_result(struct item *it)
     log_str(&l, "status", file_status_name(res->status));
     log_str(&l, "sha256", res->sha256);
     log_int(&l, "size_bytes", (int64_t)res->size_bytes);
+    log_int(&l, "rows", (int64_t)res->rows_total);
     log_int(&l, "rows_total", (int64_t)res->rows_total);
     log_int(&l, "rows_loaded", (int64_t)res->rows_loaded);
     log_int(&l, "rows_rejected", (int64_t)res->rows_rejected);
@@ -506,6 +507,8 @@ static void log_result(struct item *it)
     log_json(&l, "metrics", it->metrics.len ? sb_cstr(&it->metrics) : NULL);
     log_str(&l, "archived_as", res->archived_as[0] ? res->archived_as : NULL);
     if (failed) {
+        log_str(&l, "error_code", sl_errname(res->error_code));
+        log_str(&l, "error_class", sl_errclass_name(res->error_code));
         log_str(&l, "error", res->error);
     }
     log_end(&l);
@@ -669,6 +672,10 @@ static int finish_group(struct engine *g)
         report_free(&it->rep);
         it->res.duration_ms = now_ms() - it->t0;
         it->res.metrics_json = it->metrics.len ? sb_cstr(&it->metrics) : NULL;
+        it->res.nfirst_errors = it->rep.nfirst_msg;
+        for (unsigned m = 0; m < it->rep.nfirst_msg; m++) {
+            it->res.first_errors[m] = it->rep.first_msg[m];
+        }
         if (it->rc == 0 || it->res.archived_as[0] != '\0') {
             log_result(it);
         }

@@ -57,6 +57,10 @@ void report_reject(struct report *r, uint64_t line, const char *column, const ch
                    const char *msg, const char *raw, size_t raw_len)
 {
     r->nrejects++;
+    if (r->nfirst_msg < 3) {
+        snprintf(r->first_msg[r->nfirst_msg++], sizeof(r->first_msg[0]), "line %llu: %s",
+                 (unsigned long long)line, msg);
+    }
     if (r->nfirst < REPORT_FIRST_ERRORS) {
         sb_adds(&r->first, r->nfirst ? ",{" : "{");
         sb_printf(&r->first, "\"line\":%llu,\"column\":", (unsigned long long)line);

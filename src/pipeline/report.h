@@ -25,6 +25,8 @@ struct report {
     struct strbuf first; /* JSON array body of the first errors */
     unsigned nfirst;
     uint64_t nrejects;
+    char first_msg[3][200]; /* the first rejects as "line N: message", for notifications */
+    unsigned nfirst_msg;
     int sticky; /* first write error (SL_E*), reported at seal */
     char errmsg[256];
 };

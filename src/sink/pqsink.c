@@ -56,6 +56,7 @@ struct pqsink {
 
 void pqsink_destroy(struct pqsink *s)
 {
+    pq_comp_pool_free();
     if (s == NULL) {
         return;
     }

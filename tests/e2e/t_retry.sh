@@ -19,7 +19,7 @@ hold_lock() {
 ms() { local ts; ts=$(printf '%s' "$1" | sed 's/.*"ts":"\([^"]*\)".*/\1/'); echo $(( $(date -d "$ts" +%s%N) / 1000000 )); }
 field() { printf '%s' "$2" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 
-# --- the database locked by another process for 3 s while files arrive (sluice run) ---------
+# --- the database locked by another process for 5 s while files arrive (sluice run) ---------
 fresh
 cat > sluice.yaml <<'EOF'
 sqlite: {busy_timeout: 100ms}
@@ -29,7 +29,7 @@ EOF
 "$SLUICE" -q once >/dev/null 2>&1 # creates the database
 "$SLUICE" -q gen 5 --rows 20 --seed 2 --out stage >/dev/null
 start_daemon
-hold_lock 3
+hold_lock 5
 t0=$(now_ms)
 for f in stage/*.csv; do mv "$f" ingest/incoming/; done
 wait_for 20 "[ \$(sq 'select count(*) from sluice_files') -ge 6 ]"

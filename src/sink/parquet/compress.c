@@ -5,6 +5,7 @@
 #include "sink/parquet/internal.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -24,13 +25,55 @@ int pq_codec_thrift(enum pq_codec c)
     }
 }
 
+/* Finished writers leave their zstd contexts here for the next ones: making a context (and
+ * its first tables) cost more than compressing the pages of a 100-row file. */
+#define ZSTD_POOL 8
+static ZSTD_CCtx *zstd_pool[ZSTD_POOL];
+static size_t zstd_npool;
+static pthread_mutex_t zstd_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static ZSTD_CCtx *zstd_take(void)
+{
+    ZSTD_CCtx *z = NULL;
+    pthread_mutex_lock(&zstd_mu);
+    if (zstd_npool > 0) {
+        z = zstd_pool[--zstd_npool];
+    }
+    pthread_mutex_unlock(&zstd_mu);
+    if (z != NULL) {
+        ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters);
+        return z;
+    }
+    return ZSTD_createCCtx();
+}
+
+static void zstd_give(ZSTD_CCtx *z)
+{
+    pthread_mutex_lock(&zstd_mu);
+    if (zstd_npool < ZSTD_POOL) {
+        zstd_pool[zstd_npool++] = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&zstd_mu);
+    ZSTD_freeCCtx(z); /* NULL is fine */
+}
+
+void pq_comp_pool_free(void)
+{
+    pthread_mutex_lock(&zstd_mu);
+    while (zstd_npool > 0) {
+        ZSTD_freeCCtx(zstd_pool[--zstd_npool]);
+    }
+    pthread_mutex_unlock(&zstd_mu);
+}
+
 int pq_comp_init(struct pq_comp *c, enum pq_codec codec, int level)
 {
     memset(c, 0, sizeof(*c));
     c->codec = codec;
     c->level = level;
     if (codec == PQ_ZSTD) {
-        c->zstd = ZSTD_createCCtx();
+        c->zstd = zstd_take();
         if (c->zstd == NULL) {
             return -1;
         }
@@ -55,7 +98,7 @@ int pq_comp_init(struct pq_comp *c, enum pq_codec codec, int level)
 void pq_comp_free(struct pq_comp *c)
 {
     if (c->zstd != NULL) {
-        ZSTD_freeCCtx(c->zstd);
+        zstd_give(c->zstd);
     }
     if (c->zlib != NULL) {
         deflateEnd(c->zlib);

@@ -60,4 +60,7 @@ int pq_writer_close(struct pq_writer *w, uint64_t *rows_written, struct sl_error
 /* Closes and unlinks the file, frees w.  NULL is a no-op. */
 void pq_writer_abort(struct pq_writer *w);
 
+/* Frees the zstd contexts finished writers left for reuse (call when no writer is open). */
+void pq_comp_pool_free(void);
+
 #endif
