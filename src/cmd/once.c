@@ -47,6 +47,11 @@ static int once_done(void *ctx, const char *name, int rc, const struct file_resu
                      const struct sl_error *err)
 {
     struct once_state *st = ctx;
+    if (rc != 0 && r->committed) {
+        fprintf(stderr, "%-9s %s: %s\n", "ERROR", name, err->msg); /* recovery finishes it */
+        *st->code = EXIT_FAILED;
+        return 0;
+    }
     if (rc != 0 && !st->last && sl_errclass(rc) == 'T') {
         struct log_line l;
         log_begin(&l, LOG_WARN, "retry_scheduled");

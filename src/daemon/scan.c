@@ -72,8 +72,11 @@ static int take_done(void *ctx, const char *name, int rc, const struct file_resu
     struct daemon *d = ctx;
     double arrival = d->arrival_i < d->narrival ? d->arrival[d->arrival_i] : -1;
     d->arrival_i++;
-    retry_result(d, name, rc, err);
-    if (rc != 0) {
+    retry_result(d, name, r->committed ? 0 : rc, err);
+    if (rc != 0 && r->committed) {
+        d->errors++;
+        fprintf(stderr, "%-9s %s: %s\n", "ERROR", name, err->msg);
+    } else if (rc != 0) {
         d->errors++;
         files_print_error(name, err, d->cfg->incoming);
     } else {

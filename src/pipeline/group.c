@@ -588,9 +588,9 @@ static int finish_group(struct engine *g)
         log_end(&l);
     }
     g->in_txn = 0;
-    /* 1. Parquet temporaries to their final names, their folders fsynced once each.  If this
-     *    fails the claims stay: recovery publishes them at the next start. */
-    int pub_rc = 0;
+    /* 1. Parquet temporaries to their final names, their folders fsynced once each.  A file
+     *    whose publication fails keeps its claim (committed: recovery publishes it at the next
+     *    start); a failed folder fsync keeps every claim of the group. */
     struct sl_error perr = {0};
     for (size_t k = 0; k < g->gcount; k++) {
         struct item *it = gitem(g, k);
@@ -603,27 +603,31 @@ static int finish_group(struct engine *g)
             sl_error_set(&it->err, it->rc, "%s: %s", it->name,
                          crc != 0 ? cerr.msg : "the group's transaction was lost");
         }
+        if (!it->transient) {
+            it->res.committed = 1;
+        }
         if (it->transient) {
             pq_sealed_free(&it->sealed, 1);
-        } else if (pub_rc == 0) {
-            pub_rc = pq_sealed_rename(&it->sealed, &g->dirs, &perr);
-            FAILPOINT("group.pq_renamed");
+        } else if ((it->rc = pq_sealed_rename(&it->sealed, &g->dirs, &perr)) != 0) {
+            sl_error_set(&it->err, it->rc, "committed, but %s; its claim stays in %s and the "
+                         "next start finishes it", perr.msg, cfg->work);
         }
+        FAILPOINT("group.pq_renamed");
     }
-    if (pub_rc == 0) {
-        pub_rc = dirset_fsync(&g->dirs, &perr);
-    }
+    int pub_rc = dirset_fsync(&g->dirs, &perr);
     FAILPOINT("group.pq_dirs_synced");
     /* 2. Inputs and reports out of their claim folders; then the folders' fsyncs; then the
      *    empty claim folders go. */
     for (size_t k = 0; k < g->gcount; k++) {
         struct item *it = gitem(g, k);
-        if (!it->claimed || it->kind == K_SKIPPED || it->kind == K_ERROR || it->transient) {
+        if (!it->claimed || it->kind == K_SKIPPED || it->kind == K_ERROR || it->transient ||
+            it->rc != 0) {
             continue;
         }
         if (pub_rc != 0) {
             it->rc = pub_rc;
-            it->err = perr;
+            sl_error_set(&it->err, pub_rc, "committed, but %s; its claim stays in %s and the "
+                         "next start finishes it", perr.msg, cfg->work);
             continue;
         }
         if (it->res.status != FILE_FAILED && !same_file_state(it->fd, &it->st)) {

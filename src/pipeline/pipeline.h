@@ -28,6 +28,8 @@ struct file_result {
     char error[SL_ERRMSG_MAX]; /* file-level reason when failed */
     char archived_as[PATH_MAX];
     int error_code;           /* FILE_FAILED: the SL_E* code of the reason */
+    int committed;            /* its verdict is in the ledger (even when rc reports that
+                                 publishing or archiving must wait for the next start) */
     const char *first_errors[3]; /* the first rejected rows ("line N: why"); valid only */
     size_t nfirst_errors;        /* during the pipeline_cb call */
     const char *metrics_json; /* the file's metrics (a JSON object) or NULL; valid only

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "contract/valuefmt.h"
+#include "core/failpoint.h"
 #include "core/fs.h"
 #include "sink/parquet/parquet.h"
 
@@ -519,7 +520,11 @@ int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error 
 int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error *err)
 {
     for (size_t i = 0; i < ps->n; i++) {
-        if (rename(ps->tmp[i], ps->final[i]) != 0 &&
+        int injected = FAULT("pq.publish");
+        if (injected != 0) {
+            errno = injected;
+        }
+        if ((injected != 0 || rename(ps->tmp[i], ps->final[i]) != 0) &&
             !(errno == ENOENT && fs_exists(ps->final[i]))) {
             return sl_error_set(err, SL_EIO, "cannot publish %s: %s", ps->final[i],
                                 strerror(errno));

@@ -155,6 +155,26 @@ if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
         "$(node "$interop/count.mjs" outputs/parquet venta_id 2>&1)" "120|120"
 fi
 
+# --- publishing fails after the commit (injected EIO on one rename): that file keeps its
+#     claim and says so, the others of its group are archived, the next start finishes it ----
+fresh
+printf 'workers: 1\n' > sluice.yaml
+"$SLUICE" -q gen 3 --rows 20 --seed 15 --out ingest/incoming >/dev/null
+SLUICE_FAULT=pq.publish:5:1 "$SLUICE" once > pub.out 2>&1
+expect_eq "publish fault: once exits 1" "$?" 1
+expect_match "publish fault: the file says it is committed and will be finished" "$(cat pub.out)" \
+    'committed, but cannot publish .*Input/output error; its claim stays in .* and the next start finishes it'
+expect_eq "publish fault: all three committed" "$(sq "select count(*) from sluice_files where status = 'ok'")" 3
+expect_eq "publish fault: one claim left, the others archived" \
+    "$(find ingest/.work -mindepth 1 -maxdepth 1 | wc -l | tr -d ' ') $(count_files ingest/processed '*.csv')" "1 2"
+expect_eq "publish fault: nothing back in incoming" "$(count_files ingest/incoming)" 0
+"$SLUICE" -q once >/dev/null 2>&1
+listed=$(sq "select j.value from sluice_files, json_each(parquet_files) j order by 1")
+on_disk=$(cd outputs/parquet && find . -name '*.parquet' | sed 's|^\./||' | LC_ALL=C sort)
+expect_eq "publish fault: the next start publishes it" "$on_disk" "$listed"
+expect_eq "publish fault: and archives it, once" \
+    "$(find ingest/.work -mindepth 1 | wc -l | tr -d ' ') $(count_files ingest/processed '*.csv') $(sq 'select count(*) from sluice_files')" "0 3 3"
+
 # --- the Parquet filesystem fills up (a real 1 MiB tmpfs): the files wait in incoming/, the
 #     daemon keeps retrying, and when space is freed every row arrives exactly once ----------
 fresh
