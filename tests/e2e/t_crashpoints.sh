@@ -41,7 +41,13 @@ state() {
     listed=$(sq "select j.value from sluice_files, json_each(parquet_files) j where status in ('ok','partial') order by 1")
     on_disk=$(cd outputs/parquet && find . -name '*.parquet' | sed 's|^\./||' | LC_ALL=C sort)
     [ "$listed" = "$on_disk" ] && echo "parquet files: as listed" || echo "parquet files: differ from the ledger"
-    if have_duck; then echo "parquet rows: $(node "$interop/count.mjs" outputs/parquet venta_id 2>&1)"; fi
+    if have_duck; then
+        # node under memory pressure can fail to start: one more try before calling it a difference
+        local pq
+        pq=$(node "$interop/count.mjs" outputs/parquet venta_id 2>&1)
+        printf '%s' "$pq" | grep -Eq '^[0-9]+\|[0-9]+$' || pq=$(node "$interop/count.mjs" outputs/parquet venta_id 2>&1)
+        echo "parquet rows: $pq"
+    fi
 }
 
 stage
