@@ -322,11 +322,8 @@ static void *pq_job_main(void *arg)
 {
     struct pq_job *j = arg;
     j->rc = plan_metrics_step(j->p->plan, &j->view, &j->err);
-    if (j->rc == 0 && j->view.nrows > 0) {
-        j->rc = pqsink_write(j->p->pq, &j->view, &j->err);
-    }
     if (j->rc == 0) {
-        j->rc = pqsink_seal(j->p->pq, j->files, &j->rows, &j->err);
+        j->rc = pqsink_write_seal(j->p->pq, &j->view, j->files, &j->rows, &j->err);
     }
     return NULL;
 }

@@ -339,7 +339,9 @@ static int part_of_row(struct pqsink *s, const struct batch *b, size_t r, struct
     return s->prev_bkey.failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : found;
 }
 
-int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
+/* Sends each loaded row of b to its part (opening parts as needed); *used counts them. */
+static int route_rows(struct pqsink *s, const struct batch *b, size_t *used,
+                      struct sl_error *err)
 {
     size_t nparts_used = 0;
     for (size_t r = 0; r < b->nrows; r++) {
@@ -360,16 +362,30 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
         s->row_part[r] = pi;
         nparts_used++;
     }
-    if (nparts_used == 0) {
-        return 0;
-    }
-    /* A view of b holding only the data columns, in the files' order. */
+    *used = nparts_used;
+    return 0;
+}
+
+/* A view of b holding only the data columns, in the files' order. */
+static struct batch data_view(struct pqsink *s, const struct batch *b)
+{
     struct batch view = *b;
     for (size_t i = 0; i < s->ndata; i++) {
         s->view_cols[i] = b->cols[s->data_cols[i]];
     }
     view.cols = s->view_cols;
     view.ncols = s->ndata;
+    return view;
+}
+
+int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
+{
+    size_t nparts_used = 0;
+    int rrc = route_rows(s, b, &nparts_used, err);
+    if (rrc != 0 || nparts_used == 0) {
+        return rrc;
+    }
+    struct batch view = data_view(s, b);
     for (size_t pi = 0; pi < s->nparts; pi++) {
         size_t n = 0;
         for (size_t r = 0; r < b->nrows; r++) {
@@ -388,12 +404,27 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
     return 0;
 }
 
+/* The final paths of the current input's parts, relative to parquet.dir, as a JSON array. */
+static int files_list(const struct pqsink *s, struct strbuf *files_json, struct sl_error *err)
+{
+    sb_addc(files_json, '[');
+    for (size_t i = 0; i < s->nparts; i++) {
+        const struct part *pt = &s->parts[i];
+        const char *rel = pt->final + strlen(s->cfg->parquet_dir) + 1;
+        sb_adds(files_json, i ? "," : "");
+        sb_json_str(files_json, rel, strlen(rel));
+    }
+    sb_addc(files_json, ']');
+    return files_json->failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : 0;
+}
+
 /* Closing the parts: each one's last row group, footer and fsync.  For a small input two
  * threads (this one and one more) take the parts in turn, so the fsyncs of different parts
  * overlap (latency); a big input's parts close one at a time (memory). */
 #define SEAL_PARALLEL_ROWS 65536
 struct closers {
     struct pqsink *s;
+    const struct batch *view; /* pqsink_write_seal: each part's rows are written first */
     atomic_size_t next;
     atomic_uint_fast64_t rows;
     pthread_mutex_t mu;
@@ -412,7 +443,29 @@ static void *close_parts(void *arg)
         struct part *pt = &c->s->parts[i];
         uint64_t n = 0;
         struct sl_error e = {0};
-        int rc = pq_writer_close(pt->w, &n, &e);
+        int rc = 0;
+        if (c->view != NULL) {
+            uint8_t *mask = malloc(c->view->nrows ? c->view->nrows : 1);
+            if (mask == NULL) {
+                rc = sl_error_set(&e, SL_ENOMEM, "out of memory");
+            } else {
+                size_t m = 0;
+                for (size_t r = 0; r < c->view->nrows; r++) {
+                    mask[r] = c->s->row_part[r] == (int)i;
+                    m += mask[r];
+                }
+                if (m > 0) {
+                    rc = pq_writer_write(pt->w, c->view, 0, c->view->nrows, mask, &e);
+                    pt->rows += m;
+                }
+                free(mask);
+            }
+        }
+        if (rc == 0) {
+            rc = pq_writer_close(pt->w, &n, &e);
+        } else {
+            pq_writer_abort(pt->w);
+        }
         pt->w = NULL;
         atomic_fetch_add(&c->rows, n);
         if (rc != 0) {
@@ -447,15 +500,55 @@ int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, str
     if (c.rc != 0) {
         return sl_error_set(err, c.rc, "%s", c.err.msg);
     }
-    sb_addc(files_json, '[');
-    for (size_t i = 0; i < s->nparts; i++) {
-        struct part *pt = &s->parts[i];
-        const char *rel = pt->final + strlen(s->cfg->parquet_dir) + 1;
-        sb_adds(files_json, i ? "," : "");
-        sb_json_str(files_json, rel, strlen(rel));
+    return files_list(s, files_json, err);
+}
+
+int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *files_json,
+                      uint64_t *rows, struct sl_error *err)
+{
+    size_t used = 0;
+    int rc = b->nrows <= SEAL_PARALLEL_ROWS ? route_rows(s, b, &used, err) : 0;
+    if (rc != 0) {
+        return rc;
     }
-    sb_addc(files_json, ']');
-    return files_json->failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : 0;
+    if (b->nrows > SEAL_PARALLEL_ROWS || s->nparts < 2 || used == 0) {
+        /* one part (or a big batch): the plain way */
+        if (b->nrows > SEAL_PARALLEL_ROWS || used > 0) {
+            if (b->nrows <= SEAL_PARALLEL_ROWS) {
+                struct batch view = data_view(s, b);
+                for (size_t pi = 0; pi < s->nparts && rc == 0; pi++) {
+                    size_t n = 0;
+                    for (size_t r = 0; r < b->nrows; r++) {
+                        s->mask[r] = s->row_part[r] == (int)pi;
+                        n += s->mask[r];
+                    }
+                    if (n > 0) {
+                        rc = pq_writer_write(s->parts[pi].w, &view, 0, b->nrows, s->mask, err);
+                        s->parts[pi].rows += n;
+                    }
+                }
+            } else {
+                rc = pqsink_write(s, b, err);
+            }
+        }
+        return rc != 0 ? rc : pqsink_seal(s, files_json, rows, err);
+    }
+    /* several parts of a small input: each part is written and closed by one of two threads */
+    struct batch view = data_view(s, b);
+    struct closers c = {.s = s, .view = &view};
+    pthread_t tid;
+    pthread_mutex_init(&c.mu, NULL);
+    int helper = pthread_create(&tid, NULL, close_parts, &c) == 0;
+    close_parts(&c);
+    if (helper) {
+        pthread_join(tid, NULL);
+    }
+    pthread_mutex_destroy(&c.mu);
+    *rows = atomic_load(&c.rows);
+    if (c.rc != 0) {
+        return sl_error_set(err, c.rc, "%s", c.err.msg);
+    }
+    return files_list(s, files_json, err);
 }
 
 static int publish_one(const char *tmp, const char *final, struct sl_error *err)

@@ -32,6 +32,10 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
 /* Closes (fsyncs) every file of this input; appends their final paths, relative to
  * parquet.dir, as a JSON array to files_json.  *rows gets the rows written. */
 int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
+/* pqsink_write then pqsink_seal in one step; a small input spread over several partitions has
+ * each part written and closed on one of two threads (latency). */
+int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *files_json,
+                      uint64_t *rows, struct sl_error *err);
 /* After the commit: renames the temporaries to their final names and fsyncs the folders. */
 int pqsink_publish(struct pqsink *s, struct sl_error *err);
 /* Group commit: the sealed temporaries of the current input are handed to the caller, who
