@@ -98,6 +98,12 @@ void files_print_result(const char *raw_name, const struct file_result *r)
             (unsigned long long)r->rows_duplicate_key, r->duration_ms);
 }
 
+void files_print_committed_error(const char *name, const struct sl_error *err)
+{
+    char buf[NAME_MAX + 1];
+    fprintf(stderr, "%-9s %s: %s\n", "ERROR", shown(name, buf, sizeof(buf)), err->msg);
+}
+
 void files_print_error(const char *name, const struct sl_error *err, const char *incoming)
 {
     char buf[NAME_MAX + 1];

@@ -23,6 +23,10 @@ void files_report_skip(const char *name, const char *why);
 /* The verdict line of one processed file (ok/partial/duplicate/FAILED). */
 void files_print_result(const char *name, const struct file_result *r);
 
+/* The line for a committed file whose publishing or archiving must wait for the next start
+ * (err says so; the file is not in incoming). */
+void files_print_committed_error(const char *name, const struct sl_error *err);
+
 /* The line for a file that hit an error that is not its fault (left in incoming). */
 void files_print_error(const char *name, const struct sl_error *err, const char *incoming);
 

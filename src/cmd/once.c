@@ -48,7 +48,7 @@ static int once_done(void *ctx, const char *name, int rc, const struct file_resu
 {
     struct once_state *st = ctx;
     if (rc != 0 && r->committed) {
-        fprintf(stderr, "%-9s %s: %s\n", "ERROR", name, err->msg); /* recovery finishes it */
+        files_print_committed_error(name, err); /* recovery finishes it */
         *st->code = EXIT_FAILED;
         return 0;
     }

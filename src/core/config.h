@@ -82,6 +82,8 @@ struct notify_def {
     int starttls;     /* email: tls: starttls (1, default) | none (0); smtps:// is TLS anyway */
     int line;
 };
+/* Frees what one notify_def owns (the config's, or a notifier's deep copy). */
+void notify_def_free(struct notify_def *d);
 
 const char *notify_type_name(enum notify_type t);
 const char *notify_ev_name(enum notify_ev e);

@@ -561,24 +561,28 @@ int cfg_parse_notify(struct cfg_load *ld, struct fy_node *n, int line)
     return rc;
 }
 
+void notify_def_free(struct notify_def *d)
+{
+    free(d->name);
+    free(d->url);
+    free(d->url_env);
+    free(d->secret_env);
+    free(d->secret_file);
+    free(d->username);
+    free(d->password_env);
+    free(d->password_file);
+    free(d->from);
+    for (size_t k = 0; d->to != NULL && k < d->nto; k++) {
+        free(d->to[k]);
+    }
+    free(d->to);
+    free(d->ca_file);
+}
+
 void cfg_obs_free(struct config *c)
 {
     for (size_t i = 0; c->notify != NULL && i < c->nnotify; i++) {
-        struct notify_def *d = &c->notify[i];
-        free(d->name);
-        free(d->url);
-        free(d->url_env);
-        free(d->secret_env);
-        free(d->secret_file);
-        free(d->username);
-        free(d->password_env);
-        free(d->password_file);
-        free(d->from);
-        for (size_t k = 0; d->to != NULL && k < d->nto; k++) {
-            free(d->to[k]);
-        }
-        free(d->to);
-        free(d->ca_file);
+        notify_def_free(&c->notify[i]);
     }
     free(c->notify);
     c->notify = NULL;

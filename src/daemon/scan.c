@@ -75,7 +75,7 @@ static int take_done(void *ctx, const char *name, int rc, const struct file_resu
     retry_result(d, name, r->committed ? 0 : rc, err);
     if (rc != 0 && r->committed) {
         d->errors++;
-        fprintf(stderr, "%-9s %s: %s\n", "ERROR", name, err->msg);
+        files_print_committed_error(name, err);
     } else if (rc != 0) {
         d->errors++;
         files_print_error(name, err, d->cfg->incoming);

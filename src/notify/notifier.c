@@ -29,24 +29,6 @@ static char *dup_or_null(const char *s, int *bad)
     return d;
 }
 
-static void free_def(struct notify_def *d)
-{
-    free(d->name);
-    free(d->url);
-    free(d->url_env);
-    free(d->secret_env);
-    free(d->secret_file);
-    free(d->username);
-    free(d->password_env);
-    free(d->password_file);
-    free(d->from);
-    for (size_t i = 0; d->to != NULL && i < d->nto; i++) {
-        free(d->to[i]);
-    }
-    free(d->to);
-    free(d->ca_file);
-}
-
 /* A deep copy, so a config reload can free the config while the threads drain. */
 static int copy_def(struct notify_def *dst, const struct notify_def *src)
 {
@@ -210,7 +192,7 @@ int notify_start(const struct config *cfg, struct notify_set **out, struct sl_er
     if (rc != 0) {
         for (size_t i = 0; i < s->n; i++) {
             free_notifier(&s->v[i], i < inited);
-            free_def(&s->defs[i]);
+            notify_def_free(&s->defs[i]);
         }
         free(s->v);
         free(s->defs);
@@ -259,7 +241,7 @@ void notify_stop(struct notify_set *s, int64_t drain_ms)
         }
         curl |= n->def->type != NOTIFY_LOG;
         free_notifier(n, 1);
-        free_def(&s->defs[i]);
+        notify_def_free(&s->defs[i]);
     }
     if (curl) {
         slc->global_cleanup();

@@ -378,13 +378,9 @@ static struct batch data_view(struct pqsink *s, const struct batch *b)
     return view;
 }
 
-int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
+/* Writes the routed rows of b (route_rows) to their parts, one part after the other. */
+static int write_routed(struct pqsink *s, const struct batch *b, struct sl_error *err)
 {
-    size_t nparts_used = 0;
-    int rrc = route_rows(s, b, &nparts_used, err);
-    if (rrc != 0 || nparts_used == 0) {
-        return rrc;
-    }
     struct batch view = data_view(s, b);
     for (size_t pi = 0; pi < s->nparts; pi++) {
         size_t n = 0;
@@ -402,6 +398,13 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
         s->parts[pi].rows += n;
     }
     return 0;
+}
+
+int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)
+{
+    size_t used = 0;
+    int rc = route_rows(s, b, &used, err);
+    return rc != 0 || used == 0 ? rc : write_routed(s, b, err);
 }
 
 /* The final paths of the current input's parts, relative to parquet.dir, as a JSON array. */
@@ -507,31 +510,16 @@ int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *fi
                       uint64_t *rows, struct sl_error *err)
 {
     size_t used = 0;
-    int rc = b->nrows <= SEAL_PARALLEL_ROWS ? route_rows(s, b, &used, err) : 0;
+    int rc = route_rows(s, b, &used, err);
     if (rc != 0) {
         return rc;
     }
     if (b->nrows > SEAL_PARALLEL_ROWS || s->nparts < 2 || used == 0) {
-        /* one part (or a big batch): the plain way */
-        if (b->nrows > SEAL_PARALLEL_ROWS || used > 0) {
-            if (b->nrows <= SEAL_PARALLEL_ROWS) {
-                struct batch view = data_view(s, b);
-                for (size_t pi = 0; pi < s->nparts && rc == 0; pi++) {
-                    size_t n = 0;
-                    for (size_t r = 0; r < b->nrows; r++) {
-                        s->mask[r] = s->row_part[r] == (int)pi;
-                        n += s->mask[r];
-                    }
-                    if (n > 0) {
-                        rc = pq_writer_write(s->parts[pi].w, &view, 0, b->nrows, s->mask, err);
-                        s->parts[pi].rows += n;
-                    }
-                }
-            } else {
-                rc = pqsink_write(s, b, err);
-            }
+        /* one part, or a big batch: write, then seal (one part at a time) */
+        if (used > 0 && (rc = write_routed(s, b, err)) != 0) {
+            return rc;
         }
-        return rc != 0 ? rc : pqsink_seal(s, files_json, rows, err);
+        return pqsink_seal(s, files_json, rows, err);
     }
     /* several parts of a small input: each part is written and closed by one of two threads */
     struct batch view = data_view(s, b);
