@@ -84,6 +84,7 @@ valgrind: deps
 	@tests/valgrind.sh build
 
 bench: deps
+	@bench/deps.sh
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
