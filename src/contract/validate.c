@@ -26,6 +26,7 @@ struct validator {
     struct strbuf key;
     struct strbuf extra;
     struct sl_error eval_err;
+    int defer_unique; /* leave within-file uniqueness to validator_unique_row */
 };
 
 struct validator *validator_create(const struct plan *p)
@@ -572,7 +573,7 @@ int validator_row(struct validator *v, const struct csv_record *rec, struct batc
     if (!ok || !compute(v, rej) || !check_partitions(v, rej)) {
         goto rejected;
     }
-    int u = check_unique(v, rec->line, rej);
+    int u = v->defer_unique ? 1 : check_unique(v, rec->line, rej);
     if (u < 0) {
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
@@ -595,4 +596,43 @@ rejected:
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     return 0;
+}
+
+void validator_defer_unique(struct validator *v, int on)
+{
+    v->defer_unique = on;
+}
+
+int validator_has_unique(const struct validator *v)
+{
+    if (v->pkset != NULL) {
+        return 1;
+    }
+    for (size_t i = 0; i < v->p->nfields; i++) {
+        if (v->uniq[i] != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int validator_unique_row(struct validator *v, const struct batch *b, size_t r,
+                         struct reject *rej)
+{
+    const struct contract *ct = v->p->cfg->contract;
+    rej->line = b->line[r];
+    rej->column = NULL;
+    rej->rule = NULL;
+    rej->nproblems = 0;
+    sb_reset(&rej->msg);
+    for (size_t i = 0; i < v->p->nfields; i++) {
+        if (v->uniq[i] != NULL) {
+            batch_get(b, r, i, &v->row[i]);
+        }
+    }
+    for (size_t k = 0; v->pkset != NULL && k < ct->npk; k++) {
+        batch_get(b, r, ct->pk[k], &v->row[ct->pk[k]]);
+    }
+    int u = check_unique(v, b->line[r], rej);
+    return u >= 0 && rej->msg.failed ? -1 : u;
 }

@@ -75,4 +75,14 @@ void plan_metrics_reset(struct plan *p);
 /* The metrics as a JSON object {"rows":..,...}; resets the aggregates. */
 int plan_metrics_json(struct plan *p, struct strbuf *out);
 
+/* Parallel parsing: with on = 1, validator_row leaves within-file uniqueness (unique
+ * fields, the primary key) out; the rows of a file are then checked in file order, on one
+ * validator, by validator_unique_row. */
+void validator_defer_unique(struct validator *v, int on);
+int validator_has_unique(const struct validator *v); /* any unique field or primary key */
+/* Within-file uniqueness of row r of b: 1 first of its keys, 0 a duplicate (*rej says of
+ * which line), -1 out of memory.  The keys are remembered as validator_row would. */
+int validator_unique_row(struct validator *v, const struct batch *b, size_t r,
+                         struct reject *rej);
+
 #endif

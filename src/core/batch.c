@@ -223,3 +223,59 @@ void batch_get(const struct batch *b, size_t row, size_t col, struct sl_value *o
         break;
     }
 }
+
+/* Moves the strings of rows [from] to row [to] (to <= from) within one packed buffer. */
+static void move_bytes(char *data, size_t *off, size_t to, size_t from, size_t *len)
+{
+    size_t n = off[from + 1] - off[from];
+    size_t at = off[to];
+    if (n > 0 && at != off[from]) {
+        memmove(data + at, data + off[from], n);
+    }
+    off[to + 1] = at + n;
+    *len = at + n;
+}
+
+void batch_compact(struct batch *b, const uint8_t *keep)
+{
+    size_t to = 0;
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (!keep[r]) {
+            continue;
+        }
+        for (size_t c = 0; c < b->ncols; c++) {
+            struct column *col = &b->cols[c];
+            col->null[to] = col->null[r];
+            switch (col->type) {
+            case SL_T_INT:
+            case SL_T_DATETIME:
+                col->v.i64[to] = col->v.i64[r];
+                break;
+            case SL_T_NUM:
+                col->v.f64[to] = col->v.f64[r];
+                break;
+            case SL_T_DATE:
+                col->v.i32[to] = col->v.i32[r];
+                break;
+            case SL_T_BOOL:
+            case SL_T_NULL:
+                col->v.u8[to] = col->v.u8[r];
+                break;
+            case SL_T_STR:
+                move_bytes(col->data, col->off, to, r, &col->data_len);
+                break;
+            }
+        }
+        move_bytes(b->raw, b->raw_off, to, r, &b->raw_len);
+        b->line[to] = b->line[r];
+        b->outcome[to] = b->outcome[r];
+        to++;
+    }
+    if (to == 0) {
+        b->raw_len = 0;
+        for (size_t c = 0; c < b->ncols; c++) {
+            b->cols[c].data_len = 0;
+        }
+    }
+    b->nrows = to;
+}

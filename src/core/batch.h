@@ -66,4 +66,7 @@ void batch_row_abort(struct batch *b);
 /* Reads a value; strings borrow the batch's memory. */
 void batch_get(const struct batch *b, size_t row, size_t col, struct sl_value *out);
 
+/* Drops the rows r with keep[r] == 0, keeping the others in order. */
+void batch_compact(struct batch *b, const uint8_t *keep);
+
 #endif

@@ -135,8 +135,8 @@ struct csv_reader *csv_reader_create(const struct csv_opts *opts, csv_read_fn re
         goto fail;
     }
     r->buf[0] = '\0';
-    r->st = S_BOM;
-    r->line = 1;
+    r->st = r->o.no_bom ? S_REC : S_BOM;
+    r->line = r->o.first_line ? r->o.first_line : 1;
     return r;
 fail:
     csv_reader_destroy(r);

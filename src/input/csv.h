@@ -29,6 +29,8 @@ struct csv_opts {
     size_t max_field_bytes;  /* 0 = default 1 MiB */
     size_t max_record_bytes; /* 0 = default 8 MiB (raw bytes of one record) */
     size_t max_columns;      /* 0 = default 4096 */
+    uint64_t first_line;     /* line number of the input's first byte; 0 = 1 */
+    int no_bom;              /* 1: the input is not a file's start (a BOM there is data) */
 };
 
 /* Row-level problems (csv_record.problem). */
@@ -86,6 +88,17 @@ struct csv_mem_src {
     size_t chunk; /* max bytes returned per call (tests feed every chunk size); 0 = all */
 };
 ssize_t csv_mem_read(void *ctx, char *buf, size_t cap);
+
+/* Record boundaries without parsing, for cutting an input into pieces that separate
+ * readers parse in parallel: the same quoting, terminator and line rules as the reader.
+ * p[0..n) starts at a record start (after any BOM).  Returns the length of the longest
+ * prefix that ends right after a record's terminator and holds at most max_lines physical
+ * lines and max_records records (blank lines count as lines, not records), with its line
+ * count in *lines; 0 when no record ends within p[0..n) under those caps.  A CR at p[n-1]
+ * never ends the prefix (an LF may follow it).  at_eof: p[n-1] is the input's last byte,
+ * so an unterminated last record ends there. */
+size_t csv_split(const struct csv_opts *o, const char *p, size_t n, size_t max_lines,
+                 size_t max_records, int at_eof, uint64_t *lines);
 
 /* Problem name for rejects: "stray_quote", "nul_byte", "invalid_utf8". */
 const char *csv_problem_name(enum csv_problem p);

@@ -2,6 +2,7 @@
 #ifndef SL_PIPELINE_INTERNAL_H
 #define SL_PIPELINE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 
@@ -62,6 +63,8 @@ struct pipeline {
                                 use, from types) */
     enum sl_type *types;
     struct slot *pool;
+    size_t nworkers;         /* the workers setting, resolved */
+    struct par_state *par;   /* load_par.c's contexts and pieces, made at first use */
     int (*stop_fn)(void *); /* asked between slots of a streamed file: stop now? */
     void *stop_ctx;
     char db_tag[17]; /* names this pipeline's database in its claims: processes with other
@@ -97,6 +100,50 @@ int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
  * pqfiles, *pq_rows) runs on its own thread while this one inserts into SQLite. */
 int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
                           struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err);
+
+/* ---- load.c's building blocks, shared with load_par.c ---- */
+
+/* The thread writing slots (SQLite, rejects; Parquet when there is no SQLite): one slot at a
+ * time, handed over with writer_submit once the previous one is written. */
+struct writer {
+    struct load *l;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct slot *pending; /* handed over, not yet taken */
+    int busy;             /* writing a slot */
+    int stop;
+    int rc;               /* first error of the writer */
+    struct sl_error err;
+    int started;
+};
+
+/* Hands s to the writer (starting it on first use) once it is idle; returns an earlier
+ * writer error.  After it returns, the slot submitted before s is written. */
+int writer_submit(struct writer *w, struct slot *s, struct sl_error *err);
+/* Waits for the writer and stops it; returns its first error (copied into err). */
+int writer_finish(struct writer *w, struct sl_error *err);
+/* Writes a slot's rejects and rows (the writer's job). */
+int write_slot(struct load *l, struct slot *s, struct sl_error *err);
+/* After write_slot: metrics and (with SQLite) Parquet for the loaded rows; empties s. */
+int finish_slot(struct load *l, struct slot *s, struct sl_error *err);
+/* Queues a validator reject (and the record's raw bytes) with the slot. */
+int queue_reject(struct slot *s, const struct reject *rej, const struct csv_record *rec);
+
+/* load_par.c: the first part of a big file, cut into pieces parsed by several threads and
+ * written in order.  The rest, if any (a piece that could not be cut), is read by load.c
+ * from where it stopped. */
+struct par_tail {
+    char *buf;         /* input bytes read but not loaded: buf[pos..len) */
+    size_t pos, len;
+    uint64_t line;     /* line number of buf[pos] */
+    int header_done;   /* the header is bound (p->val) and reported */
+    int eof;           /* the file has no bytes beyond buf */
+};
+/* Returns 1 when the whole file was loaded, 0 when *tail holds where to go on reading, or a
+ * negative SL_E*.  Does nothing (returns 0, empty tail) when there is one worker. */
+int load_par(struct load *l, struct par_tail *tail, struct sl_error *err);
+void load_par_free(struct pipeline *p);
 
 /* pipeline.c */
 int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err);

@@ -30,6 +30,25 @@ static ssize_t fd_read(void *ctx, char *buf, size_t cap)
     }
 }
 
+/* load_par's unread bytes first, then the file. */
+struct tail_src {
+    struct par_tail *t;
+    int fd;
+};
+
+static ssize_t tail_read(void *ctx, char *buf, size_t cap)
+{
+    struct tail_src *s = ctx;
+    struct par_tail *t = s->t;
+    if (t->pos < t->len) {
+        size_t n = t->len - t->pos < cap ? t->len - t->pos : cap;
+        memcpy(buf, t->buf + t->pos, n);
+        t->pos += n;
+        return (ssize_t)n;
+    }
+    return t->eof ? 0 : fd_read(&s->fd, buf, cap);
+}
+
 /* ---- the writer side: everything that touches SQLite, the report and metrics ---------- */
 
 static int emit_reject(struct load *l, uint64_t line, const char *column, const char *rule,
@@ -49,7 +68,7 @@ static int emit_reject(struct load *l, uint64_t line, const char *column, const 
     return 0;
 }
 
-static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
+int write_slot(struct load *l, struct slot *s, struct sl_error *err)
 {
     struct pipeline *p = l->p;
     struct batch *b = s->b;
@@ -101,7 +120,7 @@ static int write_slot(struct load *l, struct slot *s, struct sl_error *err)
 
 /* After a slot was written: its loaded rows feed the metrics (on the reading thread, which
  * has time to spare), then it is emptied for reuse. */
-static int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
+int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
 {
     int rc = l->p->sink_parquet_here ? 0 : plan_metrics_step(l->p->plan, s->b, err);
     if (rc == 0 && l->p->pq != NULL && !l->p->sink_parquet_here && s->b->nrows > 0) {
@@ -112,19 +131,6 @@ static int finish_slot(struct load *l, struct slot *s, struct sl_error *err)
     sb_reset(&s->arena);
     return rc;
 }
-
-struct writer {
-    struct load *l;
-    pthread_t tid;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct slot *pending; /* handed over, not yet taken */
-    int busy;             /* writing a slot */
-    int stop;
-    int rc;               /* first error of the writer */
-    struct sl_error err;
-    int started;
-};
 
 static void *writer_main(void *arg)
 {
@@ -169,7 +175,7 @@ static int writer_drain(struct writer *w)
 }
 
 /* Hands s to the writer (starting it on first use); returns an earlier writer error. */
-static int writer_submit(struct writer *w, struct slot *s, struct sl_error *err)
+int writer_submit(struct writer *w, struct slot *s, struct sl_error *err)
 {
     if (!w->started) {
         if (pthread_create(&w->tid, NULL, writer_main, w) != 0) {
@@ -190,7 +196,7 @@ static int writer_submit(struct writer *w, struct slot *s, struct sl_error *err)
 }
 
 /* Stops the writer; returns its first error (copied into err). */
-static int writer_finish(struct writer *w, struct sl_error *err)
+int writer_finish(struct writer *w, struct sl_error *err)
 {
     if (!w->started) {
         return 0;
@@ -210,7 +216,7 @@ static int writer_finish(struct writer *w, struct sl_error *err)
 
 /* ---- the reading side ------------------------------------------------------------------ */
 
-static int queue_reject(struct slot *s, const struct reject *rej, const struct csv_record *rec)
+int queue_reject(struct slot *s, const struct reject *rej, const struct csv_record *rec)
 {
     if (s->nrej == s->caprej) {
         size_t ncap = s->caprej ? s->caprej * 2 : 256;
@@ -367,8 +373,22 @@ int load_stream(struct load *l, struct sl_error *err)
     struct writer w = {.l = l};
     int rc = 0;
     int cur = 0;
-    struct csv_reader *rd = csv_reader_create(&p->csv, fd_read, &l->fd);
+    struct par_tail t;
+    int prc = load_par(l, &t, err);
+    if (prc != 0) {
+        free(t.buf);
+        return prc < 0 ? prc : 0;
+    }
+    /* the serial reader: the whole file, or what load_par could not cut */
+    struct tail_src src = {.t = &t, .fd = l->fd};
+    struct csv_opts o = p->csv;
+    if (t.header_done) {
+        o.first_line = t.line;
+        o.no_bom = 1;
+    }
+    struct csv_reader *rd = csv_reader_create(&o, tail_read, &src);
     if (rd == NULL) {
+        free(t.buf);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&w.mu, NULL);
@@ -378,20 +398,23 @@ int load_stream(struct load *l, struct sl_error *err)
         p->slots[i].nrej = 0;
         sb_reset(&p->slots[i].arena);
     }
-    plan_metrics_reset(p->plan);
-    int got = csv_reader_next(rd, &rec, err);
-    if (got < 0) {
-        rc = got;
-        goto out;
+    int got;
+    if (!t.header_done) {
+        plan_metrics_reset(p->plan);
+        got = csv_reader_next(rd, &rec, err);
+        if (got < 0) {
+            rc = got;
+            goto out;
+        }
+        if (got == 0) {
+            rc = sl_error_set(err, SL_EFILE, "empty file: no header row");
+            goto out;
+        }
+        if ((rc = validator_header(p->val, &rec, err)) != 0) {
+            goto out;
+        }
+        report_header(l->rep, rec.raw, rec.raw_len);
     }
-    if (got == 0) {
-        rc = sl_error_set(err, SL_EFILE, "empty file: no header row");
-        goto out;
-    }
-    if ((rc = validator_header(p->val, &rec, err)) != 0) {
-        goto out;
-    }
-    report_header(l->rep, rec.raw, rec.raw_len);
     while ((got = csv_reader_next(rd, &rec, err)) > 0) {
         struct slot *s = &p->slots[cur];
         l->res->rows_total++;
@@ -439,7 +462,8 @@ out:
     }
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
-    l->res->blank_lines = csv_reader_blank_lines(rd);
+    l->res->blank_lines += csv_reader_blank_lines(rd);
     csv_reader_destroy(rd);
+    free(t.buf);
     return rc;
 }

@@ -50,6 +50,7 @@ static int create_workers(struct pipeline *p, struct sl_error *err)
 {
     const struct config *cfg = p->cfg;
     size_t n = worker_count(cfg);
+    p->nworkers = n;
     p->prep = calloc(n, sizeof(*p->prep));
     p->npool = n == 1 ? 1 : 2 * (n - 1) + 2;
     p->pool = calloc(p->npool, sizeof(*p->pool));
@@ -80,8 +81,12 @@ int pipeline_create(const struct config *cfg, int check_only, struct pipeline **
         goto out;
     }
     p->cfg = cfg;
-    p->csv = (struct csv_opts){cfg->csv_delimiter, '"', 1, cfg->max_field_bytes,
-                               cfg->max_record_bytes, cfg->max_columns};
+    p->csv = (struct csv_opts){.delimiter = cfg->csv_delimiter,
+                               .quote = '"',
+                               .check_utf8 = 1,
+                               .max_field_bytes = cfg->max_field_bytes,
+                               .max_record_bytes = cfg->max_record_bytes,
+                               .max_columns = cfg->max_columns};
     if ((rc = plan_create(cfg, &p->plan, err)) != 0) {
         goto out;
     }
@@ -156,6 +161,7 @@ void pipeline_destroy(struct pipeline *p)
         sb_free(&p->prep[i].rej.msg);
     }
     free(p->prep);
+    load_par_free(p);
     for (size_t i = 0; p->pool != NULL && i < p->npool; i++) {
         batch_destroy(p->pool[i].b);
         free(p->pool[i].rej);

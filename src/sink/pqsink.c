@@ -214,7 +214,7 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
     const char *vals[] = {s->contract_json, s->name, s->sha256};
     struct pq_options opt = {
         .codec = (enum pq_codec)cfg->parquet_codec,
-        .zstd_level = 3,
+        .zstd_level = 1,
         .row_group_rows = cfg->parquet_row_group_rows,
         .created_by = "sluice version " SLUICE_VERSION,
         .nkv = 3,
