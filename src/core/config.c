@@ -69,10 +69,10 @@ static const struct keydef keydefs[] = {
 };
 #define NKEYDEFS (sizeof(keydefs) / sizeof(keydefs[0]))
 
-static const char *const top_keys[] = {"paths",   "log",     "sqlite",   "csv",
-                                       "limits",  "quality", "parquet",  "contract",
-                                       "rules",   "derive",  "metrics",  "watch",
-                                       "schedule", "http",    "notify",   "workers", "retry", NULL};
+static const char *const top_keys[] = {
+    "paths",  "log",     "sqlite",   "csv",  "limits", "quality", "parquet", "contract",
+    "rules",  "derive",  "metrics",  "watch", "schedule", "http", "notify", "workers",
+    "retry",  "parse_threads", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const dup_policies[] = {"skip", "update", "reject", NULL};
 static const char *const codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
@@ -428,6 +428,7 @@ static struct config *config_new(const char *source, const char *base_dir)
     c->work = strdup("ingest/.work");
     c->log_path = strdup("logs/sluice.log");
     c->log_level = strdup("info");
+    c->parse_threads = -1;
     c->sqlite_path = strdup("outputs/near_rt_analytics.db");
     c->table = strdup("ventas_near_rt");
     c->sqlite_enabled = 1;
@@ -500,6 +501,9 @@ static int load_root(struct cfg_load *ld, struct fy_node *root)
         } else if (strcmp(key, "workers") == 0) {
             struct yu_at at = {ld->source, line, "key 'workers'", ld->err};
             rc = cfg_set_workers(ld->c, v, &at);
+        } else if (strcmp(key, "parse_threads") == 0) {
+            struct yu_at at = {ld->source, line, "key 'parse_threads'", ld->err};
+            rc = cfg_set_parse_threads(ld->c, v, &at);
         } else if (strcmp(key, "notify") == 0) {
             rc = cfg_parse_notify(ld, v, line);
         } else {

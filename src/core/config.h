@@ -114,6 +114,7 @@ struct config {
     uint64_t max_file_bytes; /* limits.max_file_bytes, default 0 = unlimited */
     size_t batch_rows;       /* default 8192 */
     size_t workers;          /* workers: threads preparing files in parallel; 0 = one per CPU */
+    int parse_threads;       /* threads parsing one big file; -1 = auto (see load_par.c) */
 
     int parquet_enabled;          /* parquet.enabled, default 1 */
     char *parquet_dir;            /* parquet.dir, default outputs/parquet */

@@ -40,6 +40,7 @@ int cfg_parse_notify(struct cfg_load *ld, struct fy_node *n, int line);
 void cfg_obs_free(struct config *c);
 /* workers (a count or "auto") and watch.patterns (a list of globs) (config_watch.c). */
 int cfg_set_workers(struct config *c, struct fy_node *n, const struct yu_at *at);
+int cfg_set_parse_threads(struct config *c, struct fy_node *n, const struct yu_at *at);
 int cfg_set_patterns(struct config *c, struct fy_node *n, const struct yu_at *at);
 void cfg_free_patterns(struct config *c);
 /* base + "/" + path unless path is absolute or empty (new string, NULL when out of memory). */

@@ -1,5 +1,6 @@
 /* config_watch.c - the keys that say which files are taken and how many threads take them:
- * `workers` (a count, or "auto": one per CPU) and `watch.patterns` (file name globs). */
+ * `workers` (a count, or "auto": one per CPU), `parse_threads` (threads parsing one big
+ * file) and `watch.patterns` (file name globs). */
 #include <fnmatch.h>
 #include <libfyaml.h>
 #include <stdlib.h>
@@ -19,6 +20,22 @@ int cfg_set_workers(struct config *c, struct fy_node *n, const struct yu_at *at)
     int rc = yu_int(n, at, 1, 64, &v);
     if (rc == 0) {
         c->workers = (size_t)v;
+    }
+    return rc;
+}
+
+int cfg_set_parse_threads(struct config *c, struct fy_node *n, const struct yu_at *at)
+{
+    size_t len;
+    const char *s = yu_scalar(n, &len);
+    if (s != NULL && len == 4 && memcmp(s, "auto", 4) == 0) {
+        c->parse_threads = -1;
+        return 0;
+    }
+    int64_t v;
+    int rc = yu_int(n, at, 0, 64, &v);
+    if (rc == 0) {
+        c->parse_threads = (int)v;
     }
     return rc;
 }

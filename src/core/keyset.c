@@ -21,9 +21,28 @@ struct keyset {
     size_t n, cap;
     char *arena;
     size_t alen, acap;
-    int64_t *run_key; /* integer keys: the increasing run */
-    uint64_t *run_line;
-    size_t run_n, run_cap;
+    /* Integer keys that arrive in increasing order (the usual case for ids) form the run,
+     * kept compressed in blocks of up to RUN_BLOCK keys: a block stores its first key and
+     * line; the others are (key - previous key - 1, line - previous line - 1) as varints,
+     * or nothing at all while every step is +1 and +1 (consecutive ids on consecutive
+     * lines: a 10M-row file's keys then take 2.5 MB instead of 160 MB). */
+    struct run_block *blocks;
+    size_t nblocks, capblocks;
+    uint8_t *bytes;
+    size_t blen, bcap;
+    int64_t last_key;
+    uint64_t last_line;
+    size_t run_n;
+};
+
+#define RUN_BLOCK 128
+
+struct run_block {
+    int64_t key0;
+    uint64_t line0;
+    uint64_t off;  /* first step in bytes (when not uniform) */
+    uint32_t n;    /* keys in the block */
+    uint32_t uniform; /* every step so far is +1 key, +1 line: no bytes */
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -61,8 +80,8 @@ void keyset_destroy(struct keyset *k)
     free(k->slots);
     free(k->entries);
     free(k->arena);
-    free(k->run_key);
-    free(k->run_line);
+    free(k->blocks);
+    free(k->bytes);
     free(k);
 }
 
@@ -74,6 +93,8 @@ void keyset_clear(struct keyset *k)
     k->n = 0;
     k->alen = 0;
     k->run_n = 0;
+    k->nblocks = 0;
+    k->blen = 0;
 }
 
 size_t keyset_count(const struct keyset *k)
@@ -83,7 +104,7 @@ size_t keyset_count(const struct keyset *k)
 
 size_t keyset_bytes(const struct keyset *k)
 {
-    return k->run_cap * 16 + k->nslots * (sizeof(*k->slots) + sizeof(*k->hashes)) + k->cap * sizeof(*k->entries) + k->acap;
+    return k->capblocks * sizeof(*k->blocks) + k->bcap + k->nslots * (sizeof(*k->slots) + sizeof(*k->hashes)) + k->cap * sizeof(*k->entries) + k->acap;
 }
 
 static int rehash(struct keyset *k, size_t nslots)
@@ -167,42 +188,131 @@ int keyset_insert(struct keyset *k, const void *key, size_t n, uint64_t line,
     return 1;
 }
 
-int keyset_insert_i64(struct keyset *k, int64_t key, uint64_t line, uint64_t *first_line)
+static int put_varint(struct keyset *k, uint64_t v)
 {
-    if (k->run_n == 0 || key > k->run_key[k->run_n - 1]) {
-        /* Greater than every key in the run, and every out-of-order key is below the run's
-         * last key at its time: so this key is new. */
-        if (k->run_n == k->run_cap) {
-            size_t ncap = k->run_cap ? k->run_cap * 2 : 4096;
-            int64_t *nk = realloc(k->run_key, ncap * sizeof(*nk));
-            if (nk == NULL) {
-                return -1;
-            }
-            k->run_key = nk;
-            uint64_t *nl = realloc(k->run_line, ncap * sizeof(*nl));
-            if (nl == NULL) {
-                return -1;
-            }
-            k->run_line = nl;
-            k->run_cap = ncap;
+    if (k->blen + 10 > k->bcap) {
+        size_t ncap = k->bcap ? k->bcap * 2 : 4096;
+        uint8_t *nb = realloc(k->bytes, ncap);
+        if (nb == NULL) {
+            return -1;
         }
-        k->run_key[k->run_n] = key;
-        k->run_line[k->run_n] = line;
-        k->run_n++;
-        return 1;
+        k->bytes = nb;
+        k->bcap = ncap;
     }
-    size_t lo = 0;
-    size_t hi = k->run_n;
+    while (v >= 0x80) {
+        k->bytes[k->blen++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    k->bytes[k->blen++] = (uint8_t)v;
+    return 0;
+}
+
+static uint64_t get_varint(const uint8_t **p)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            return v;
+        }
+    }
+}
+
+/* Line steps are stored zigzagged: lines only grow in practice, but nothing depends on it. */
+static uint64_t zz(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzz(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static int run_append(struct keyset *k, int64_t key, uint64_t line)
+{
+    struct run_block *b = k->nblocks ? &k->blocks[k->nblocks - 1] : NULL;
+    if (b == NULL || b->n == RUN_BLOCK) {
+        if (k->nblocks == k->capblocks) {
+            size_t ncap = k->capblocks ? k->capblocks * 2 : 64;
+            struct run_block *nb = realloc(k->blocks, ncap * sizeof(*nb));
+            if (nb == NULL) {
+                return -1;
+            }
+            k->blocks = nb;
+            k->capblocks = ncap;
+        }
+        k->blocks[k->nblocks++] = (struct run_block){key, line, k->blen, 1, 1};
+    } else {
+        uint64_t dk = (uint64_t)key - (uint64_t)k->last_key - 1;
+        int64_t dl = (int64_t)(line - k->last_line) - 1;
+        if (b->uniform && (dk != 0 || dl != 0)) {
+            /* the first irregular step: write out the +1/+1 steps so far */
+            b->off = k->blen;
+            for (uint32_t i = 1; i < b->n; i++) {
+                if (put_varint(k, 0) != 0 || put_varint(k, 0) != 0) {
+                    return -1;
+                }
+            }
+            b->uniform = 0;
+        }
+        if (!b->uniform && (put_varint(k, dk) != 0 || put_varint(k, zz(dl)) != 0)) {
+            return -1;
+        }
+        b->n++;
+    }
+    k->last_key = key;
+    k->last_line = line;
+    k->run_n++;
+    return 0;
+}
+
+/* 1 and its line in *line when key is in the run, else 0. */
+static int run_find(const struct keyset *k, int64_t key, uint64_t *line)
+{
+    size_t lo = 0, hi = k->nblocks; /* the last block whose first key <= key */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (k->run_key[mid] < key) {
+        if (k->blocks[mid].key0 <= key) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    if (lo < k->run_n && k->run_key[lo] == key) {
-        *first_line = k->run_line[lo];
+    if (lo == 0) {
+        return 0;
+    }
+    const struct run_block *b = &k->blocks[lo - 1];
+    uint64_t off = (uint64_t)key - (uint64_t)b->key0;
+    if (b->uniform) {
+        *line = b->line0 + off;
+        return off < b->n;
+    }
+    const uint8_t *p = k->bytes + b->off;
+    int64_t kk = b->key0;
+    uint64_t ll = b->line0;
+    for (uint32_t i = 0;; i++) {
+        if (kk == key) {
+            *line = ll;
+            return 1;
+        }
+        if (kk > key || i + 1 >= b->n) {
+            return 0;
+        }
+        kk = (int64_t)((uint64_t)kk + get_varint(&p) + 1);
+        ll = (uint64_t)((int64_t)ll + unzz(get_varint(&p)) + 1);
+    }
+}
+
+int keyset_insert_i64(struct keyset *k, int64_t key, uint64_t line, uint64_t *first_line)
+{
+    if (k->run_n == 0 || key > k->last_key) {
+        /* Greater than every key in the run, and every out-of-order key is below the run's
+         * last key at its time: so this key is new. */
+        return run_append(k, key, line) == 0 ? 1 : -1;
+    }
+    if (run_find(k, key, first_line)) {
         return 0;
     }
     return keyset_insert(k, &key, sizeof(key), line, first_line);

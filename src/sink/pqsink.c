@@ -378,6 +378,36 @@ static struct batch data_view(struct pqsink *s, const struct batch *b)
     return view;
 }
 
+/* The encoded pages all of an input's open parts may hold: past it, the part holding most
+ * writes its row group out.  One input spread over many partitions would otherwise hold
+ * them all until its end (a 10M-row file over 24 months: 180 MB). */
+#define PARTS_BUFFER_MAX ((size_t)16 << 20)
+
+static int bound_buffers(struct pqsink *s, struct sl_error *err)
+{
+    for (;;) {
+        size_t total = 0, most = 0, at = 0;
+        for (size_t i = 0; i < s->nparts; i++) {
+            size_t n = pq_writer_buffered(s->parts[i].w);
+            total += n;
+            if (n > most) {
+                most = n;
+                at = i;
+            }
+        }
+        if (total <= PARTS_BUFFER_MAX || most == 0) {
+            return 0;
+        }
+        int rc = pq_writer_flush(s->parts[at].w, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if (pq_writer_buffered(s->parts[at].w) >= most) {
+            return 0; /* nothing freed (no rows in the group): do not spin */
+        }
+    }
+}
+
 /* Writes the routed rows of b (route_rows) to their parts, one part after the other. */
 static int write_routed(struct pqsink *s, const struct batch *b, struct sl_error *err)
 {
@@ -397,7 +427,7 @@ static int write_routed(struct pqsink *s, const struct batch *b, struct sl_error
         }
         s->parts[pi].rows += n;
     }
-    return 0;
+    return bound_buffers(s, err);
 }
 
 int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err)

@@ -5,6 +5,7 @@
 # quoted newlines, CRLF and lone-CR line ends, blank lines, a record longer than the read
 # window, an unclosed quote at the end.
 . "$(dirname "$0")/lib.sh"
+interop=$(cd "$(dirname "$0")/../interop" && pwd)
 e2e_setup
 
 mkdir -p "$E2E_DIR/src"
@@ -52,15 +53,16 @@ state() { # everything that must not depend on how the file was read
     find ingest -name '*.rejects.csv' ! -name 'unclosed*' | sort | xargs cat | md5sum
 }
 
-for w in 1 2 3; do
+# parse_threads 0 reads serially (the reference); 1 and 2 cut the files into pieces.
+for w in 0 1 2; do
     fresh
-    printf 'workers: %s\nlimits: {max_field_bytes: 8MiB, max_record_bytes: 8MiB}\nquality: {max_reject_ratio: 0.5}\n' "$w" > sluice.yaml
+    printf 'parse_threads: %s\nlimits: {max_field_bytes: 8MiB, max_record_bytes: 8MiB}\nquality: {max_reject_ratio: 0.5}\n' "$w" > sluice.yaml
     mkdir -p ingest/incoming
     cp "$E2E_DIR"/src/*.csv ingest/incoming/
     run once
-    expect_eq "workers $w: once exits 1 (unclosed.csv fails)" "$RC" 1
+    expect_eq "parse_threads $w: once exits 1 (unclosed.csv fails)" "$RC" 1
     eval "state_$w=\"\$(state)\""
-    if [ "$w" = 1 ]; then
+    if [ "$w" = 0 ]; then
         expect_eq "every file recorded" "$(sq 'select count(*) from sluice_files')" 5
         expect_match "the unclosed quote is named with its line" \
             "$(sq "select error from sluice_files where file_name = 'unclosed.csv'")" 'line 60002'
@@ -73,7 +75,25 @@ for w in 1 2 3; do
         expect_match "blank lines counted" "$(sq "select blank_lines from sluice_files where file_name = 'mixed.csv'")" '^[1-9][0-9]*$'
         expect_match "the long record is loaded" "$(sq "select status, rows_loaded from sluice_files where file_name = 'long.csv'")" '^(ok|partial)\|[0-9]+$'
     else
-        expect_eq "workers $w: same ledger, rows, rejects and reports as one thread" "$(state)" "$state_1"
+        expect_eq "parse_threads $w: same ledger, rows, rejects and reports as one thread" "$(state)" "$state_0"
     fi
 done
+# Parquet only (sqlite.enabled false): parse_threads auto cuts files; the ledger, rejects and
+# Parquet rows equal a serial read's.
+for w in 0 auto; do
+    fresh
+    printf 'parse_threads: %s\nsqlite: {enabled: false}\nlimits: {max_field_bytes: 8MiB, max_record_bytes: 8MiB}\nquality: {max_reject_ratio: 0.5}\n' "$w" > sluice.yaml
+    mkdir -p ingest/incoming
+    cp "$E2E_DIR"/src/*.csv ingest/incoming/
+    run once
+    eval "pq_$w=\"\$(state)\""
+    if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
+        eval "pqrows_$w=\"\$(node "$interop/count.mjs" outputs/parquet venta_id 2>&1)\""
+    fi
+done
+expect_eq "Parquet only, parse_threads auto: same ledger and rejects as a serial read" "$pq_auto" "$pq_0"
+if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
+    expect_eq "Parquet only, parse_threads auto: same Parquet rows (DuckDB)" "$pqrows_auto" "$pqrows_0"
+    expect_match "Parquet only: rows were written" "$pqrows_0" '^[1-9][0-9]*\|'
+fi
 e2e_done

@@ -95,6 +95,71 @@ static void test_keyset_i64_run_and_out_of_order(void **state)
     keyset_destroy(k);
 }
 
+/* The compressed run against a plain reference, on key streams that mix consecutive ids
+ * (uniform blocks), gaps, lines that jump, repeats, out-of-order keys and the extremes. */
+static void test_keyset_i64_random(void **state)
+{
+    (void)state;
+    enum { N = 60000 };
+    static int64_t seen_key[N];
+    static uint64_t seen_line[N];
+    size_t nseen = 0;
+    struct keyset *k = keyset_create();
+    assert_non_null(k);
+    srand(7);
+    int64_t next = -1000;
+    uint64_t line = 1;
+    for (int i = 0; i < N; i++) {
+        int64_t key;
+        int r = rand() % 100;
+        if (r < 70) {
+            key = next++; /* consecutive */
+        } else if (r < 80) {
+            next += rand() % 1000;
+            key = next++; /* a gap */
+        } else if (r < 92 && nseen > 0) {
+            key = seen_key[(size_t)rand() % nseen]; /* a repeat, anywhere */
+        } else if (r < 97) {
+            key = next - 1 - rand() % 5000; /* below the run's end: maybe new */
+        } else {
+            key = r % 2 ? INT64_MIN + rand() % 3 : INT64_MAX - rand() % 3;
+        }
+        line += 1 + (uint64_t)(rand() % 8 == 0 ? rand() % 50 : 0);
+        uint64_t want_line = 0;
+        int present = 0;
+        for (size_t j = 0; j < nseen && !present; j++) {
+            if (seen_key[j] == key) {
+                present = 1;
+                want_line = seen_line[j];
+            }
+        }
+        uint64_t first = 0;
+        int got = keyset_insert_i64(k, key, line, &first);
+        if (present) {
+            assert_int_equal(got, 0);
+            assert_int_equal(first, want_line);
+        } else {
+            assert_int_equal(got, 1);
+            seen_key[nseen] = key;
+            seen_line[nseen++] = line;
+        }
+        if (key == INT64_MAX - 2 || key == INT64_MAX - 1 || key == INT64_MAX) {
+            next = INT64_MIN / 2; /* the run ends at the top; start lower, out of order */
+        }
+    }
+    assert_int_equal(keyset_count(k), nseen);
+    /* 100,000 consecutive ids on consecutive lines cost a block header per 128 keys */
+    keyset_destroy(k);
+    k = keyset_create();
+    assert_non_null(k);
+    uint64_t first_dummy_ = 0;
+    for (int64_t i = 0; i < 100000; i++) {
+        assert_int_equal(keyset_insert_i64(k, 5000000 + i, (uint64_t)i + 2, &first_dummy_), 1);
+    }
+    assert_true(keyset_bytes(k) < 100000 * 2);
+    keyset_destroy(k);
+}
+
 static void test_batch_rows_and_abort(void **state)
 {
     (void)state;
@@ -160,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_strbuf_cap_is_sticky),
         cmocka_unit_test(test_keyset),
         cmocka_unit_test(test_keyset_i64_run_and_out_of_order),
+        cmocka_unit_test(test_keyset_i64_random),
         cmocka_unit_test(test_batch_rows_and_abort),
         cmocka_unit_test(test_name_variants),
     };

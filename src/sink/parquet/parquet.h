@@ -52,6 +52,12 @@ int pq_writer_open(const char *path, const struct pq_column *cols, size_t ncols,
 int pq_writer_write(struct pq_writer *w, const struct batch *b, size_t from, size_t to,
                     const uint8_t *row_mask, struct sl_error *err);
 
+/* Bytes of encoded pages and dictionaries held for the current row group. */
+size_t pq_writer_buffered(const struct pq_writer *w);
+/* Ends the current row group now (writes it to the file) if it has rows: a caller holding
+ * many writers bounds their memory together this way. */
+int pq_writer_flush(struct pq_writer *w, struct sl_error *err);
+
 /* Writes the last row group and the footer, fsyncs and closes; frees w in every case.
  * On error (including an earlier sticky one) the file is unlinked.  With no rows written
  * the file is still valid: full schema, no row groups, num_rows 0. */

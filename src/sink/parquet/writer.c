@@ -80,7 +80,10 @@ static int freeze_dict(struct pq_writer *w, size_t c)
     }
     cw->use_dict = 0;
     cw->fallback = 0;
-    pq_dict_reset(&cw->dict);
+    /* freed, not reset: a writer among many (one per partition) would otherwise keep its
+     * biggest dictionary's tables for good */
+    pq_dict_free(&cw->dict);
+    pq_dict_init(&cw->dict, cw->type);
     return 0;
 }
 
@@ -314,6 +317,31 @@ static size_t buffered_bytes(const struct pq_writer *w)
              + w->cw[c].dict.plain.len;
     }
     return n;
+}
+
+size_t pq_writer_buffered(const struct pq_writer *w)
+{
+    return buffered_bytes(w);
+}
+
+int pq_writer_flush(struct pq_writer *w, struct sl_error *err)
+{
+    if (w->err.code != 0) {
+        return pq_w_report(w, err);
+    }
+    if (w->rg_rows > 0 && pq_w_flush_row_group(w) != 0) {
+        return pq_w_report(w, err);
+    }
+    /* Flushed to save memory: give the chunk buffers and dictionaries back too (a reset
+     * keeps their capacity for the next row group). */
+    for (size_t c = 0; c < w->ncols; c++) {
+        struct pq_colw *cw = &w->cw[c];
+        pq_buf_free(&cw->chunk);
+        pq_buf_free(&cw->dpage);
+        pq_dict_free(&cw->dict);
+        pq_dict_init(&cw->dict, cw->type);
+    }
+    return 0;
 }
 
 /* A null in a REQUIRED column, checked before anything is taken. */
