@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,7 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
         .nkv = 3,
         .kv_keys = keys,
         .kv_values = vals,
+        .defer_sync = 1, /* pq_sealed_sync, before the group's COMMIT */
     };
     struct part *pt = &s->parts[s->nparts];
     memset(pt, 0, sizeof(*pt));
@@ -641,6 +643,25 @@ int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error 
                                 strerror(errno));
         }
         dirset_add_parent(dirs, ps->final[i]);
+    }
+    return 0;
+}
+
+int pq_sealed_sync(const struct pq_sealed *ps, struct sl_error *err)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        int fd = open(ps->tmp[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        int e = fd < 0 ? errno : FAULT("pq.fsync");
+        if (e == 0 && fsync(fd) != 0) {
+            e = errno;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (e != 0) {
+            return sl_error_set(err, SL_EIO, "parquet %s: fsync failed: %s (the files committed "
+                                "with it are retried too)", ps->tmp[i], strerror(e));
+        }
     }
     return 0;
 }

@@ -235,8 +235,11 @@ int pq_writer_close(struct pq_writer *w, uint64_t *rows_written, struct sl_error
             if (w->hdr.failed) {
                 pq_w_fail(w, SL_ENOMEM, "out of memory writing the footer");
             } else if (pq_w_write_all(w, w->hdr.p, w->hdr.len) == 0) {
-                int injected = FAULT("pq.fsync");
-                if (injected != 0 || fsync(w->fd) != 0) {
+                int injected = w->opt.defer_sync ? 0 : FAULT("pq.fsync");
+                if (w->opt.defer_sync) {
+                    /* start the writeback now; pq_sealed_sync waits for it */
+                    (void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+                } else if (injected != 0 || fsync(w->fd) != 0) {
                     /* never retried on this file: the caller discards it and rewrites */
                     if (injected != 0) {
                         errno = injected;
