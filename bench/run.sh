@@ -22,6 +22,8 @@
 #   BENCH_SKIP_SEED=1 leave out the seed pipeline
 #   BENCH_SKIP_10M=1  leave out the 10,000,000-row memory and linearity run (~800 MB of CSV)
 #   BENCH_SKIP_RUN=1  leave out the `sluice run` latency and burst section
+#   BENCH_ONLY=LIST   run only these sections (comma-separated: load,parquet,scale,daemon);
+#                     bench.json then holds only their figures
 #   VERBOSE=1         print every round's times on stderr
 # Needs: sqlite3, /usr/bin/time, cc + libsqlite3-dev, node + npm (DuckDB from npm, pinned in
 # tests/interop), and Debian's python3-pandas for the seed (bench/deps.sh installs it).
@@ -35,6 +37,8 @@ SEED_RUNS=${SEED_RUNS:-$RUNS}
 BENCH_SKIP_SEED=${BENCH_SKIP_SEED:-0}
 BENCH_SKIP_10M=${BENCH_SKIP_10M:-0}
 BENCH_SKIP_RUN=${BENCH_SKIP_RUN:-0}
+BENCH_ONLY=${BENCH_ONLY:-load,parquet,scale,daemon}
+want() { case ",$BENCH_ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 out="$root/bench/out"
 work=$(mktemp -d /tmp/sluice-bench.XXXXXX)
 mkdir -p "$out"
@@ -47,13 +51,21 @@ csv=$(gen_csv "$ROWS" "$work/data")
 bytes=$(stat -c %s "$csv")
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-# shellcheck source=bench/sections/load.sh
-. "$root/bench/sections/load.sh"
-# shellcheck source=bench/sections/parquet.sh
-. "$root/bench/sections/parquet.sh"
-# shellcheck source=bench/sections/scale.sh
-. "$root/bench/sections/scale.sh"
-if [ "$BENCH_SKIP_RUN" = 1 ]; then
+if want load; then
+    # shellcheck source=bench/sections/load.sh
+    . "$root/bench/sections/load.sh"
+fi
+if want parquet; then
+    # shellcheck source=bench/sections/parquet.sh
+    . "$root/bench/sections/parquet.sh"
+fi
+if want scale; then
+    # shellcheck source=bench/sections/scale.sh
+    . "$root/bench/sections/scale.sh"
+fi
+if ! want daemon; then
+    :
+elif [ "$BENCH_SKIP_RUN" = 1 ]; then
     echo
     echo "sluice run latency and burst skipped (BENCH_SKIP_RUN=1)"
 else
