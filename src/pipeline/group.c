@@ -5,9 +5,10 @@
  * into a slot.  The calling thread commits the prepared files in the same order: inside one
  * SQLite transaction, each file is a savepoint holding its ledger row, rows and rejects (a
  * failed file rolls back to its savepoint and records its failure instead), its Parquet
- * temporaries are sealed (fsynced) before the COMMIT.  A group ends when no prepared file
- * is waiting, at GROUP_MAX files, or after a big file; then one durable COMMIT covers them
- * all, the Parquet files are published and the inputs archived with one fsync per folder.
+ * temporaries are written and closed (their writeback started).  A group ends when no prepared file
+ * is waiting, at GROUP_MAX files, or after a big file; then the group's temporaries are
+ * fsynced together (pq_sealed_sync: mostly one journal commit), one durable COMMIT covers
+ * them all, the Parquet files are published and the inputs archived with one fsync per folder.
  * A file bigger than a slot is streamed at commit time by load_stream (reader + writer
  * threads) as before.  Under a burst, files pile up while a commit runs, so groups grow and
  * the fixed cost per file falls; a lone file is committed at once (no waiting for company).
