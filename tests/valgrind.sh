@@ -175,6 +175,17 @@ vrun "once: recovery after kill -9" 0 -q once
 expect_eq "recovery: every valid row exactly once" \
     "$(sq 'select count(*), count(distinct venta_id) from ventas_near_rt')" "$((40000 - ${bad3:-0}))|$((40000 - ${bad3:-0}))"
 
+# a big file parsed on two threads (load_par.c), Parquet only, with rejects and within-file
+# duplicates checked in order
+fresh
+"$bin" gen 1 --rows 30000 --bad-ratio 0.05 --seed 5 > gen.txt 2>&1
+printf 'parse_threads: 2\nsqlite: {enabled: false}\nquality: {max_reject_ratio: 0.5}\n' > sluice.yaml
+vrun "once: parse_threads 2, Parquet only" 0 -q once
+expect_eq "parse_threads 2: rows and rejects add up" \
+    "$(sq 'select rows_loaded + rows_rejected, rows_total from sluice_files')" "30000|30000"
+expect_match "parse_threads 2: duplicates rejected in order" \
+    "$(sq "select count(*) from ventas_near_rt_rejects where rule = 'unique'")" '^[1-9][0-9]*$'
+
 # init and help
 fresh
 vrun "init" 0 init

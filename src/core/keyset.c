@@ -222,7 +222,7 @@ static uint64_t get_varint(const uint8_t **p)
 /* Line steps are stored zigzagged: lines only grow in practice, but nothing depends on it. */
 static uint64_t zz(int64_t v)
 {
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
 }
 
 static int64_t unzz(uint64_t v)
@@ -234,7 +234,7 @@ static int run_append(struct keyset *k, int64_t key, uint64_t line)
 {
     struct run_block *b = k->nblocks ? &k->blocks[k->nblocks - 1] : NULL;
     if (b == NULL || b->n == RUN_BLOCK) {
-        if (k->nblocks == k->capblocks) {
+        if (k->nblocks == k->capblocks || k->blocks == NULL) {
             size_t ncap = k->capblocks ? k->capblocks * 2 : 64;
             struct run_block *nb = realloc(k->blocks, ncap * sizeof(*nb));
             if (nb == NULL) {
