@@ -184,9 +184,11 @@ int http_start(const char *where, struct http_server **out, unsigned *port,
     pthread_sigmask(SIG_SETMASK, &all, &old);
     h->d = slm->start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
                                 (v6 ? MHD_USE_IPv6 : 0),
-                            0, NULL, NULL, handle, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-                            MHD_OPTION_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                            0, NULL, NULL, handle, NULL,
+                            /* the logger first: libmicrohttpd complains otherwise */
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, 32u,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (h->d == NULL) {
         close(fd);
