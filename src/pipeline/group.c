@@ -576,9 +576,13 @@ static int finish_group(struct engine *g)
     /* The group's Parquet temporaries durable before the COMMIT that lists them. */
     for (size_t k = 0; k < g->gcount && g->in_txn && !g->broken; k++) {
         struct item *it = gitem(g, k);
-        if (!it->transient && (crc = pq_sealed_sync(&it->sealed, &cerr)) != 0) {
+        if (!it->transient &&
+            (crc = pq_sealed_sync(&it->sealed, cfg->parquet_dir, &g->dirs, &cerr)) != 0) {
             g->broken = 1;
         }
+    }
+    if (g->in_txn && !g->broken && (crc = dirset_fsync(&g->dirs, &cerr)) != 0) {
+        g->broken = 1;
     }
     FAILPOINT("group.before_commit");
     if (g->in_txn && !g->broken && (crc = sqlite_sink_commit(p->sink, &cerr)) != 0) {

@@ -647,9 +647,19 @@ int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error 
     return 0;
 }
 
-int pq_sealed_sync(const struct pq_sealed *ps, struct sl_error *err)
+int pq_sealed_sync(const struct pq_sealed *ps, const char *root, struct dirset *dirs,
+                   struct sl_error *err)
 {
+    size_t rootlen = strlen(root);
     for (size_t i = 0; i < ps->n; i++) {
+        /* every folder from the temporary's up to root: partition folders may be new */
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", ps->tmp[i]);
+        for (char *slash = strrchr(dir, '/'); slash != NULL && (size_t)(slash - dir) >= rootlen;
+             slash = strrchr(dir, '/')) {
+            *slash = '\0';
+            dirset_add(dirs, dir);
+        }
         int fd = open(ps->tmp[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         int e = fd < 0 ? errno : FAULT("pq.fsync");
         if (e == 0 && fsync(fd) != 0) {

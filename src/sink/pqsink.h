@@ -50,8 +50,12 @@ int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error 
 int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error *err);
 /* Makes the sealed temporaries durable (fsync each): required before the COMMIT that lists
  * them.  Writers only start their writeback when they close, so the fsyncs of a whole group
- * of files, done together here, mostly share one filesystem journal commit. */
-int pq_sealed_sync(const struct pq_sealed *ps, struct sl_error *err);
+ * of files, done together here, mostly share one filesystem journal commit.  The folders
+ * holding them, up to and including root (parquet.dir), go to dirs: their entries must be
+ * durable too (the caller fsyncs dirs before the COMMIT; POSIX does not promise that a
+ * file's fsync makes its name durable). */
+int pq_sealed_sync(const struct pq_sealed *ps, const char *root, struct dirset *dirs,
+                   struct sl_error *err);
 void pq_sealed_free(struct pq_sealed *ps, int unlink_temps);
 /* Drops everything written for the current input (temporaries unlinked). */
 void pqsink_abort(struct pqsink *s);
