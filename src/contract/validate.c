@@ -298,8 +298,16 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
     }
     if (fd->n_enum > 0) {
         int hit = 0;
-        for (size_t i = 0; i < fd->n_enum && !hit; i++) {
-            hit = sl_value_cmp(out, &fd->enum_vals[i]) == 0;
+        if (out->type == SL_T_STR) { /* the common case: lengths first, then the bytes */
+            for (size_t i = 0; i < fd->n_enum && !hit; i++) {
+                const struct sl_value *e = &fd->enum_vals[i];
+                hit = e->type == SL_T_STR && e->u.s.n == out->u.s.n &&
+                      (out->u.s.n == 0 || memcmp(e->u.s.p, out->u.s.p, out->u.s.n) == 0);
+            }
+        } else {
+            for (size_t i = 0; i < fd->n_enum && !hit; i++) {
+                hit = sl_value_cmp(out, &fd->enum_vals[i]) == 0;
+            }
         }
         if (!hit) {
             problem(rej, fd->name, "enum");

@@ -73,6 +73,7 @@ struct csv_reader {
     enum csv_problem prob;
     size_t prob_field;
     size_t prob_off;
+    int borrowed; /* buf is the caller's (csv_reader_create_span): never freed or grown */
     int err_code; /* sticky */
     char err_msg[SL_ERRMSG_MAX];
 };
@@ -143,12 +144,40 @@ fail:
     return NULL;
 }
 
+static ssize_t no_read(void *ctx, char *buf, size_t cap)
+{
+    (void)ctx;
+    (void)buf;
+    (void)cap;
+    return 0;
+}
+
+struct csv_reader *csv_reader_create_span(const struct csv_opts *opts, const char *p,
+                                          size_t n)
+{
+    struct csv_reader *r = csv_reader_create(opts, no_read, NULL);
+    if (r == NULL) {
+        return NULL;
+    }
+    /* The whole input is there and ends at a NUL: refill returns "end of input" before it
+     * would move or grow anything, so the caller's bytes are only read. */
+    free(r->buf);
+    r->buf = (char *)(uintptr_t)p;
+    r->borrowed = 1;
+    r->len = r->cap = n;
+    r->nread = n;
+    r->eof = 1;
+    return r;
+}
+
 void csv_reader_destroy(struct csv_reader *r)
 {
     if (r == NULL) {
         return;
     }
-    free(r->buf);
+    if (!r->borrowed) {
+        free(r->buf);
+    }
     free(r->spans);
     free(r->fields);
     free(r->scratch);

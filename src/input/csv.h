@@ -68,6 +68,10 @@ struct csv_reader;
  * opts is copied; NULL means all defaults.  ctx is borrowed and passed to read. */
 struct csv_reader *csv_reader_create(const struct csv_opts *opts, csv_read_fn read, void *ctx);
 void csv_reader_destroy(struct csv_reader *r); /* NULL is a no-op */
+/* A reader over p[0..n) in place, without copying it: p[n] must be a NUL byte (the scanner's
+ * sentinel), and p must outlive the reader.  NULL on out-of-memory. */
+struct csv_reader *csv_reader_create_span(const struct csv_opts *opts, const char *p,
+                                          size_t n);
 
 /* Next record into *rec.  Returns 1 when a record was read, 0 at end of input, or a negative
  * SL_E* code (SL_ECSV unclosed quote, SL_ELIMIT a limit, SL_EIO read error) with err filled,

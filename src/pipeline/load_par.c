@@ -131,11 +131,11 @@ static void parse_piece(struct prep_ctx *ctx, struct piece *pc)
     struct csv_opts o = ctx->csv;
     o.first_line = pc->first_line;
     o.no_bom = 1;
-    struct csv_mem_src m = {.p = pc->in.p, .n = pc->in.len};
     struct csv_record rec;
     struct slot *s = &pc->s;
     int got;
-    struct csv_reader *rd = csv_reader_create(&o, csv_mem_read, &m);
+    /* parsed in place: the piece ends with a NUL (added when it was cut) */
+    struct csv_reader *rd = csv_reader_create_span(&o, pc->in.p, pc->in.len);
     pc->rows = pc->blank = 0;
     pc->rc = 0;
     if (rd == NULL) {
@@ -443,6 +443,8 @@ int load_par(struct load *l, struct par_tail *t, struct sl_error *err)
             }
             sb_reset(&pc->in);
             sb_add(&pc->in, t->buf + t->pos, k);
+            sb_addc(&pc->in, '\0'); /* the reader's sentinel, not part of the piece */
+            pc->in.len--;
             if (pc->in.failed) {
                 rc = sl_error_set(err, SL_ENOMEM, "out of memory");
                 goto out;

@@ -45,14 +45,25 @@ static void log_record(struct rec_log *l, const struct csv_record *r)
     logf_(l, "\n", 1);
 }
 
-/* Parses p[0..n) with one reader; returns the records it gave before any error. */
+/* Parses p[0..n) with one reader (chunk 0: in place, csv_reader_create_span; else through
+ * csv_mem_read in chunks); returns the records it gave before any error. */
 static size_t parse(struct rec_log *l, const char *p, size_t n, uint64_t first_line,
                     int no_bom, size_t chunk)
 {
     struct csv_opts o = {.check_utf8 = 1, .first_line = first_line, .no_bom = no_bom,
                          .max_record_bytes = 1 << 16};
     struct csv_mem_src m = {.p = p, .n = n, .chunk = chunk};
-    struct csv_reader *r = csv_reader_create(&o, csv_mem_read, &m);
+    char *copy = NULL;
+    struct csv_reader *r;
+    if (chunk == 0) { /* pieces: read in place, as load_par does (a NUL after the bytes) */
+        copy = malloc(n + 1);
+        assert_non_null(copy);
+        memcpy(copy, p, n);
+        copy[n] = '\0';
+        r = csv_reader_create_span(&o, copy, n);
+    } else {
+        r = csv_reader_create(&o, csv_mem_read, &m);
+    }
     assert_non_null(r);
     struct csv_record rec;
     struct sl_error err = {0};
@@ -68,6 +79,7 @@ static size_t parse(struct rec_log *l, const char *p, size_t n, uint64_t first_l
     }
     l->blank += csv_reader_blank_lines(r);
     csv_reader_destroy(r);
+    free(copy);
     return nrec;
 }
 
