@@ -161,24 +161,32 @@ static void prepare(struct pipeline *p, struct prep_ctx *ctx, struct item *it, s
     log_now_rfc3339(it->started);
     claim_name(p, it->claim, sizeof(it->claim));
     report_init(&it->rep, it->claim_dir, it->name, cfg->csv_delimiter);
-    if (fs_join(it->claim_dir, sizeof(it->claim_dir), cfg->work, it->claim) != 0 ||
+    /* flat (WORK/CLAIM~NAME) unless the name is too long for it: then a folder */
+    int folder = strlen(it->claim) + 1 + strlen(it->name) > NAME_MAX;
+    if ((size_t)snprintf(it->claim_dir, sizeof(it->claim_dir), "%s/%s%c", cfg->work, it->claim,
+                         folder ? '/' : CLAIM_SEP) >= sizeof(it->claim_dir) ||
         fs_join(src, sizeof(src), cfg->incoming, it->name) != 0 ||
-        fs_join(it->path, sizeof(it->path), it->claim_dir, it->name) != 0) {
+        (size_t)snprintf(it->path, sizeof(it->path), "%s%s", it->claim_dir, it->name) >=
+            sizeof(it->path)) {
         it->kind = K_ERROR;
         it->rc = sl_error_set(&it->err, SL_EIO, "path too long for %s", it->name);
         return;
     }
-    if (mkdir(it->claim_dir, 0750) != 0) {
-        it->kind = K_ERROR;
-        it->rc = sl_error_set(&it->err, SL_EIO, "cannot create %s: %s", it->claim_dir,
-                              strerror(errno));
-        return;
+    if (folder) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/%s", cfg->work, it->claim);
+        if (mkdir(dir, 0750) != 0) {
+            it->kind = K_ERROR;
+            it->rc = sl_error_set(&it->err, SL_EIO, "cannot create %s: %s", dir,
+                                  strerror(errno));
+            return;
+        }
     }
     FAILPOINT("claim.mkdir");
     /* Claim: an atomic rename; losing the race to another process is not an error. */
     if (renameat2(AT_FDCWD, src, AT_FDCWD, it->path, RENAME_NOREPLACE) != 0) {
         int e = errno;
-        rmdir(it->claim_dir);
+        (void)claim_remove(it->claim_dir);
         if (e == ENOENT) {
             it->kind = K_SKIPPED;
             it->res.status = FILE_SKIPPED;
@@ -485,7 +493,7 @@ static void unclaim(struct pipeline *p, struct item *it)
     report_discard(&it->rep);
     if (it->claimed && fs_move_unique(it->path, p->cfg->incoming, it->name, got, sizeof(got),
                                       &e) == 0) {
-        rmdir(it->claim_dir);
+        (void)claim_remove(it->claim_dir);
     }
 }
 
@@ -680,7 +688,7 @@ static int finish_group(struct engine *g)
             it->rc = arc;
             it->err = aerr;
         }
-        if (it->rc == 0 && rmdir(it->claim_dir) != 0 && errno != ENOENT) {
+        if (it->rc == 0 && claim_remove(it->claim_dir) != 0) {
             it->rc = sl_error_set(&it->err, SL_EIO, "cannot remove claim folder %s: %s",
                                   it->claim_dir, strerror(errno));
         }

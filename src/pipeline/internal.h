@@ -145,13 +145,24 @@ struct par_tail {
 int load_par(struct load *l, struct par_tail *tail, struct sl_error *err);
 void load_par_free(struct pipeline *p);
 
+/* Claims.  A claimed input is renamed to WORK/CLAIM~NAME and its reports are written beside
+ * it (WORK/CLAIM~.rejects.csv, WORK/CLAIM~.error.json): no folder per file, since creating
+ * and removing one per file (two inode operations) was a third of a small-file burst's CPU.
+ * A name too long for that (CLAIM~NAME over NAME_MAX) gets a folder WORK/CLAIM/ instead.
+ * Either way a claim's "base" is the prefix its paths share ("WORK/CLAIM~" or "WORK/CLAIM/").
+ * CLAIM_SEP separates a flat claim's name from the rest. */
+#define CLAIM_SEP '~'
+/* Removes a folder claim's (now empty) folder; nothing for a flat claim.  0 or -1 (errno). */
+int claim_remove(const char *base);
+
 /* pipeline.c */
 int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err);
 void pipeline_check_ratio(const struct config *cfg, const struct file_result *res,
                           struct sl_error *ferr);
-/* defer: NULL to fsync each destination folder and remove claim_dir; else the folders are
- * added to defer and claim_dir is left for the caller to remove after fsyncing them. */
-int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name, int failed,
+/* Moves the input base+name and its reports (base+REPORT_*) to processed/ or failed/.
+ * defer: NULL to fsync each destination folder and claim_remove(base); else the folders are
+ * added to defer and the caller removes the claim after fsyncing them. */
+int pipeline_archive(struct pipeline *p, const char *base, const char *name, int failed,
                      const char *want, char *final, size_t cap, struct dirset *defer,
                      struct sl_error *err);
 

@@ -217,8 +217,19 @@ int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err)
     return fd;
 }
 
-/* Moves the input and its reports out of the claim folder, then removes it. */
-int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name,
+int claim_remove(const char *base)
+{
+    size_t n = strlen(base);
+    if (n < 2 || base[n - 1] != '/') {
+        return 0; /* flat */
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%.*s", (int)(n - 1), base);
+    return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Moves the input and its reports out of the claim, then removes the claim's folder if any. */
+int pipeline_archive(struct pipeline *p, const char *base, const char *name,
                      int failed, const char *want, char *final, size_t cap,
                      struct dirset *defer, struct sl_error *err)
 {
@@ -227,7 +238,8 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
     char rep[PATH_MAX];
     char got[PATH_MAX];
     int rc = 0;
-    if (name != NULL && fs_join(src, sizeof(src), claim_dir, name) == 0 && fs_exists(src)) {
+    if (name != NULL && (size_t)snprintf(src, sizeof(src), "%s%s", base, name) < sizeof(src) &&
+        fs_exists(src)) {
         const char *to = failed ? cfg->failed : cfg->processed;
         rc = defer != NULL ? fs_move_unique_nosync(src, to, want ? want : name, final, cap, err)
                            : fs_move_unique(src, to, want ? want : name, final, cap, err);
@@ -244,7 +256,8 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
      * cut only when the whole would not fit NAME_MAX). */
     static const char *const inner[] = {REPORT_REJECTS, REPORT_ERROR};
     for (size_t i = 0; i < 2; i++) {
-        if (fs_join(rep, sizeof(rep), claim_dir, inner[i]) != 0 || !fs_exists(rep)) {
+        if ((size_t)snprintf(rep, sizeof(rep), "%s%s", base, inner[i]) >= sizeof(rep) ||
+            !fs_exists(rep)) {
             continue;
         }
         char wantrep[NAME_MAX + 1];
@@ -261,10 +274,10 @@ int pipeline_archive(struct pipeline *p, const char *claim_dir, const char *name
         }
     }
     if (defer != NULL) {
-        return 0; /* the caller fsyncs the folders, then removes claim_dir */
+        return 0; /* the caller fsyncs the folders, then removes the claim */
     }
-    if (rmdir(claim_dir) != 0 && errno != ENOENT) {
-        return sl_error_set(err, SL_EIO, "cannot remove claim folder %s: %s", claim_dir,
+    if (claim_remove(base) != 0) {
+        return sl_error_set(err, SL_EIO, "cannot remove claim folder %s: %s", base,
                             strerror(errno));
     }
     return 0;

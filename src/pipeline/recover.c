@@ -1,4 +1,4 @@
-/* recover.c - after a crash: every claim folder left in paths.work is either committed
+/* recover.c - after a crash: every claim left in paths.work (flat or folder) is either committed
  * (its ledger row exists: finish the archive) or not (put the input back in incoming/ and
  * drop its half-written reports).  Also `sluice check`, which shares the load path. */
 #include <dirent.h>
@@ -16,20 +16,35 @@
 #include "pipeline/internal.h"
 #include "pipeline/ledger.h"
 
-/* The input's name inside a claim folder: the one entry that is not a report (reports have
- * dot-names; inputs never do).  1 found, 0 not there (moved out before a crash), -1 when dir
- * is not a readable folder. */
-static int claimed_input(const char *dir, char *name, size_t cap)
+/* The claimed input's name: in a folder claim (base "W/C/"), the one entry that is not a
+ * report (reports start with '.'); in a flat claim (base "W/C~"), the entry "C~NAME" of the
+ * work folder with NAME not a report.  1 found, 0 none, -1 the folder is unreadable. */
+static int claimed_input(const char *work, const char *claim, int folder, char *name,
+                         size_t cap)
 {
+    char dir[PATH_MAX];
+    if (folder) {
+        snprintf(dir, sizeof(dir), "%s/%s", work, claim);
+    } else {
+        snprintf(dir, sizeof(dir), "%s", work);
+    }
     DIR *d = opendir(dir);
     if (d == NULL) {
         return -1;
     }
+    size_t cl = strlen(claim);
     struct dirent *de;
     int found = 0;
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] != '.') {
-            snprintf(name, cap, "%s", de->d_name);
+        const char *n = de->d_name;
+        if (!folder) {
+            if (strncmp(n, claim, cl) != 0 || n[cl] != CLAIM_SEP) {
+                continue;
+            }
+            n += cl + 1;
+        }
+        if (n[0] != '.' && n[0] != '\0') {
+            snprintf(name, cap, "%s", n);
             found = 1;
             break;
         }
@@ -39,28 +54,27 @@ static int claimed_input(const char *dir, char *name, size_t cap)
 }
 
 /* Removes leftovers of an uncommitted attempt; the input itself is kept. */
-static void drop_reports(const char *dir)
+static void drop_reports(const char *base)
 {
     char path[PATH_MAX];
-    if (fs_join(path, sizeof(path), dir, REPORT_REJECTS) == 0) {
-        unlink(path);
-    }
-    if (fs_join(path, sizeof(path), dir, REPORT_ERROR) == 0) {
-        unlink(path);
-    }
+    snprintf(path, sizeof(path), "%s%s", base, REPORT_REJECTS);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s%s", base, REPORT_ERROR);
+    unlink(path);
 }
 
-static int recover_one(struct pipeline *p, const char *claim, struct sl_error *err)
+static int recover_one(struct pipeline *p, const char *claim, int folder, struct sl_error *err)
 {
     const struct config *cfg = p->cfg;
-    char dir[PATH_MAX], name[PATH_MAX], src[PATH_MAX], got[PATH_MAX];
+    char base[PATH_MAX], name[PATH_MAX], src[PATH_MAX], got[PATH_MAX];
     char *status = NULL;
     char *archived = NULL;
     int rc = 0;
-    if (fs_join(dir, sizeof(dir), cfg->work, claim) != 0) {
+    if ((size_t)snprintf(base, sizeof(base), "%s/%s%c", cfg->work, claim,
+                         folder ? '/' : CLAIM_SEP) >= sizeof(base)) {
         return sl_error_set(err, SL_EIO, "path too long");
     }
-    int has = claimed_input(dir, name, sizeof(name));
+    int has = claimed_input(cfg->work, claim, folder, name, sizeof(name));
     if (has < 0) {
         return 0; /* not a folder: nothing of ours */
     }
@@ -91,21 +105,21 @@ static int recover_one(struct pipeline *p, const char *claim, struct sl_error *e
             const char *slash = strrchr(archived, '/');
             want = slash ? slash + 1 : archived;
         }
-        rc = pipeline_archive(p, dir, has > 0 ? name : NULL, strcmp(status, "failed") == 0, want,
-                              got, sizeof(got), NULL, err);
+        rc = pipeline_archive(p, base, has > 0 ? name : NULL, strcmp(status, "failed") == 0,
+                              want, got, sizeof(got), NULL, err);
         FAILPOINT("recover.archived");
     } else {
-        drop_reports(dir);
+        drop_reports(base);
         if (has > 0) {
-            if (fs_join(src, sizeof(src), dir, name) != 0) {
+            if ((size_t)snprintf(src, sizeof(src), "%s%s", base, name) >= sizeof(src)) {
                 rc = sl_error_set(err, SL_EIO, "path too long");
             } else {
                 rc = fs_move_unique(src, cfg->incoming, name, got, sizeof(got), err);
             }
             FAILPOINT("recover.requeued");
         }
-        if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT) {
-            rc = sl_error_set(err, SL_EIO, "cannot remove %s: %s", dir, strerror(errno));
+        if (rc == 0 && claim_remove(base) != 0) {
+            rc = sl_error_set(err, SL_EIO, "cannot remove %s: %s", base, strerror(errno));
         }
     }
     free(status);
@@ -149,9 +163,21 @@ int pipeline_recover(struct pipeline *p, struct sl_error *err)
     int rc = 0;
     struct dirent *de;
     while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == 'c' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
-            claim_is_ours(p, de->d_name) && !claim_is_live(de->d_name)) {
-            rc = recover_one(p, de->d_name, err);
+        if (de->d_name[0] != 'c') {
+            continue;
+        }
+        /* a flat claim's entries are CLAIM~NAME and CLAIM~.REPORT; recovering a claim twice
+         * (once per entry) is harmless: the second pass finds it done */
+        char claim[NAME_MAX + 1];
+        const char *sep = strchr(de->d_name, CLAIM_SEP);
+        int folder = sep == NULL;
+        snprintf(claim, sizeof(claim), "%.*s",
+                 (int)(folder ? strlen(de->d_name) : (size_t)(sep - de->d_name)), de->d_name);
+        if (folder && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+            continue;
+        }
+        if (claim_is_ours(p, claim) && !claim_is_live(claim)) {
+            rc = recover_one(p, claim, folder, err);
         }
     }
     closedir(d);

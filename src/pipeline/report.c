@@ -32,7 +32,7 @@ void report_header(struct report *r, const char *raw, size_t n)
  * NAME_MAX bytes, but never starts with a dot (those are never taken). */
 static void path_of(const struct report *r, const char *suffix, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s/%s", r->dir, suffix);
+    snprintf(buf, cap, "%s%s", r->dir, suffix); /* dir: the claim's base, "W/C~" or "W/C/" */
 }
 
 static void flush(struct report *r)

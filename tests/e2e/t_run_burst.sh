@@ -121,14 +121,15 @@ rb=$?
 expect_eq "burst: both daemons exit 0 on SIGTERM" "$ra/$rb" "0/0"
 
 # --- kill -9 during a burst, restart, kill -9 again, restart --------------------------------
-# kill_round SEED K1 K2: 300 files of 200 rows renamed in at once; the daemon is killed when the
-# ledger shows >= K1 files (plus 0-9 ms), restarted, killed again at >= K2, restarted, and left
-# to finish.  Each kill usually lands inside a file (between claim and archive); the number of
+# kill_round SEED K1 K2: 600 files of 100 rows renamed in at once (groups commit up to 128
+# files at a time, so the ledger moves in steps: 600 leaves room after two kills); the daemon
+# is killed when the ledger shows >= K1 files (plus 0-9 ms), restarted, killed again at >= K2,
+# restarted, and left to finish.  Each kill usually lands inside a file (between claim and archive); the number of
 # claims the restarts recovered is shown in the check's name.
 kill_round() {
     local seed=$1 k1=$2 k2=$3 r="kill -9 ($2, $3)" at bad want recovered
     fresh
-    run gen 300 --rows 200 --bad-ratio 0.01 --seed "$seed" --out stage
+    run gen 600 --rows 100 --bad-ratio 0.01 --seed "$seed" --out stage
     bad=$(bad_of "$OUT")
     want=$((60000 - bad))
     ls stage | LC_ALL=C sort > names.txt
@@ -144,15 +145,15 @@ kill_round() {
         start_daemon logs/sluice.log -q
     done
     set -- $at
-    if [ "$1" -lt 300 ] && [ "$2" -lt 300 ] && [ "$1" -lt "$2" ]; then
-        ok "$r: both kills landed mid-burst (ledger at $1 and $2 of 300 files)"
+    if [ "$1" -lt 600 ] && [ "$2" -lt 600 ] && [ "$1" -lt "$2" ]; then
+        ok "$r: both kills landed mid-burst (ledger at $1 and $2 of 600 files)"
     else
-        not_ok "$r: both kills landed mid-burst" "ledger at $1 and $2 of 300"
+        not_ok "$r: both kills landed mid-burst" "ledger at $1 and $2 of 600"
     fi
-    wait_for 60 '[ "$(ledger)" -ge 300 ] && [ "$(count_files ingest/incoming)" = 0 ] && [ "$(nwork)" = 0 ]'
+    wait_for 60 '[ "$(ledger)" -ge 600 ] && [ "$(count_files ingest/incoming)" = 0 ] && [ "$(nwork)" = 0 ]'
     recovered=$(grep -c '"event":"recover"' logs/sluice.log || true)
-    expect_eq "$r: 300 files in the ledger, each once ($recovered claims recovered)" \
-        "$(sq 'select count(*), count(distinct file_name), count(distinct sha256) from sluice_files')" "300|300|300"
+    expect_eq "$r: 600 files in the ledger, each once ($recovered claims recovered)" \
+        "$(sq 'select count(*), count(distinct file_name), count(distinct sha256) from sluice_files')" "600|600|600"
     expect_eq "$r: only ok and partial verdicts" "$(sq "select count(*) from sluice_files where status not in ('ok','partial')")" 0
     expect_eq "$r: every valid row exactly once in SQLite" \
         "$(sq 'select count(*), count(distinct venta_id) from ventas_near_rt')" "$want|$want"
@@ -176,7 +177,7 @@ kill_round() {
     expect_eq "$r: the restarted daemon exits 0 on SIGTERM" "$?" 0
 }
 kill_round 31 20 150
-kill_round 32 70 240
+kill_round 32 70 180
 
 # --- a slow writer under the final name, with inotify -------------------------------------
 # A producer that opens, appends and closes the final NAME.csv once per chunk is not safe with
