@@ -8,16 +8,23 @@
 
 #include "core/config_int.h"
 
-int cfg_set_workers(struct config *c, struct fy_node *n, const struct yu_at *at)
+/* A thread count: "auto" (*out = auto_value) or an integer in [lo, 64]. */
+static int count_or_auto(struct fy_node *n, const struct yu_at *at, int64_t lo,
+                         int64_t auto_value, int64_t *out)
 {
     size_t len;
     const char *s = yu_scalar(n, &len);
     if (s != NULL && len == 4 && memcmp(s, "auto", 4) == 0) {
-        c->workers = 0;
+        *out = auto_value;
         return 0;
     }
+    return yu_int(n, at, lo, 64, out);
+}
+
+int cfg_set_workers(struct config *c, struct fy_node *n, const struct yu_at *at)
+{
     int64_t v;
-    int rc = yu_int(n, at, 1, 64, &v);
+    int rc = count_or_auto(n, at, 1, 0, &v);
     if (rc == 0) {
         c->workers = (size_t)v;
     }
@@ -26,14 +33,8 @@ int cfg_set_workers(struct config *c, struct fy_node *n, const struct yu_at *at)
 
 int cfg_set_parse_threads(struct config *c, struct fy_node *n, const struct yu_at *at)
 {
-    size_t len;
-    const char *s = yu_scalar(n, &len);
-    if (s != NULL && len == 4 && memcmp(s, "auto", 4) == 0) {
-        c->parse_threads = -1;
-        return 0;
-    }
     int64_t v;
-    int rc = yu_int(n, at, 0, 64, &v);
+    int rc = count_or_auto(n, at, 0, -1, &v);
     if (rc == 0) {
         c->parse_threads = (int)v;
     }

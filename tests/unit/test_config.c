@@ -347,6 +347,18 @@ static void test_values(void **state)
     c = load_string("quality: {max_reject_ratio: 1, on_duplicate_key: reject}\n", NULL);
     assert_true(c->max_reject_ratio == 1.0);
     assert_int_equal(c->on_duplicate_key, DUP_REJECT);
+    assert_int_equal(c->parse_threads, -1); /* auto unless said */
+    config_destroy(c);
+    c = load_string("parse_threads: 0\nworkers: auto\n", NULL);
+    assert_int_equal(c->parse_threads, 0);
+    assert_int_equal(c->workers, 0);
+    config_destroy(c);
+    c = load_string("parse_threads: 64\nworkers: 3\n", NULL);
+    assert_int_equal(c->parse_threads, 64);
+    assert_int_equal(c->workers, 3);
+    config_destroy(c);
+    c = load_string("parse_threads: auto\n", NULL);
+    assert_int_equal(c->parse_threads, -1);
     config_destroy(c);
 }
 
@@ -361,6 +373,8 @@ static const struct bad_case bad_cases[] = {
      "quality, parquet, contract, rules, derive, metrics, watch, schedule, http, notify"},
     {"workers: 0\n", 1, "key 'workers': expected an integer between 1 and 64, got '0'"},
     {"workers: many\n", 1, "key 'workers'"},
+    {"parse_threads: 65\n", 1, "key 'parse_threads': expected an integer between 0 and 64, got '65'"},
+    {"parse_threads: -1\n", 1, "key 'parse_threads'"},
     {"watch:\n  patterns: [\"in/*.csv\"]\n", 2,
      "key 'watch.patterns': expected a file name pattern (*, ?, [...]; no '/')"},
     {"watch:\n  patterns: []\n", 2, "key 'watch.patterns': expected 1 to 64 file name patterns"},
