@@ -127,6 +127,10 @@ int writer_finish(struct writer *w, struct sl_error *err);
 int write_slot(struct load *l, struct slot *s, struct sl_error *err);
 /* After write_slot: metrics and (with SQLite) Parquet for the loaded rows; empties s. */
 int finish_slot(struct load *l, struct slot *s, struct sl_error *err);
+/* Validates rec into s: its row into the batch, or its reject queued with the slot (the
+ * one step every reader loop takes per record).  0, or a negative SL_E* (out of memory). */
+int slot_take(struct slot *s, struct validator *v, struct reject *rej,
+              const struct csv_record *rec, struct sl_error *err);
 /* Queues a validator reject (and the record's raw bytes) with the slot. */
 int queue_reject(struct slot *s, const struct reject *rej, const struct csv_record *rec);
 

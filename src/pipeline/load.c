@@ -241,6 +241,19 @@ int queue_reject(struct slot *s, const struct reject *rej, const struct csv_reco
     return s->arena.failed ? -1 : 0;
 }
 
+int slot_take(struct slot *s, struct validator *v, struct reject *rej,
+              const struct csv_record *rec, struct sl_error *err)
+{
+    int r = validator_row(v, rec, s->b, rej, err);
+    if (r < 0) {
+        return r;
+    }
+    if (r == 0 && queue_reject(s, rej, rec) != 0) {
+        return sl_error_set(err, SL_ENOMEM, "out of memory queueing rejects");
+    }
+    return 0;
+}
+
 static int slot_ready(const struct slot *s)
 {
     return batch_full(s->b) || batch_bytes(s->b) + s->arena.len >= SLOT_MAX_BYTES ||
@@ -274,13 +287,9 @@ int load_prepare(struct prep_ctx *ctx, int fd, struct slot *s, struct strbuf *he
     rc = 1;
     while ((got = csv_reader_next(rd, &rec, err)) > 0) {
         res->rows_total++;
-        int v = validator_row(ctx->val, &rec, s->b, &ctx->rej, err);
-        if (v < 0) {
-            rc = v;
-            goto out;
-        }
-        if (v == 0 && queue_reject(s, &ctx->rej, &rec) != 0) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory queueing rejects");
+        int t = slot_take(s, ctx->val, &ctx->rej, &rec, err);
+        if (t != 0) {
+            rc = t;
             goto out;
         }
         if (slot_ready(s)) {
@@ -418,13 +427,7 @@ int load_stream(struct load *l, struct sl_error *err)
     while ((got = csv_reader_next(rd, &rec, err)) > 0) {
         struct slot *s = &p->slots[cur];
         l->res->rows_total++;
-        int v = validator_row(p->val, &rec, s->b, &p->rej, err);
-        if (v < 0) {
-            rc = v;
-            goto out;
-        }
-        if (v == 0 && queue_reject(s, &p->rej, &rec) != 0) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory queueing rejects");
+        if ((rc = slot_take(s, p->val, &p->rej, &rec, err)) != 0) {
             goto out;
         }
         if (slot_ready(s)) {

@@ -148,13 +148,7 @@ static void parse_piece(struct prep_ctx *ctx, struct piece *pc)
             break;
         }
         pc->rows++;
-        int v = validator_row(ctx->val, &rec, s->b, &ctx->rej, &pc->err);
-        if (v < 0) {
-            got = v;
-            break;
-        }
-        if (v == 0 && queue_reject(s, &ctx->rej, &rec) != 0) {
-            got = sl_error_set(&pc->err, SL_ENOMEM, "out of memory queueing rejects");
+        if ((got = slot_take(s, ctx->val, &ctx->rej, &rec, &pc->err)) != 0) {
             break;
         }
     }
