@@ -163,8 +163,7 @@ static void prepare(struct pipeline *p, struct prep_ctx *ctx, struct item *it, s
     report_init(&it->rep, it->claim_dir, it->name, cfg->csv_delimiter);
     /* flat (WORK/CLAIM~NAME) unless the name is too long for it: then a folder */
     int folder = strlen(it->claim) + 1 + strlen(it->name) > NAME_MAX;
-    if ((size_t)snprintf(it->claim_dir, sizeof(it->claim_dir), "%s/%s%c", cfg->work, it->claim,
-                         folder ? '/' : CLAIM_SEP) >= sizeof(it->claim_dir) ||
+    if (claim_base(it->claim_dir, sizeof(it->claim_dir), cfg->work, it->claim, folder) != 0 ||
         fs_join(src, sizeof(src), cfg->incoming, it->name) != 0 ||
         (size_t)snprintf(it->path, sizeof(it->path), "%s%s", it->claim_dir, it->name) >=
             sizeof(it->path)) {

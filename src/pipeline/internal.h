@@ -156,6 +156,8 @@ void load_par_free(struct pipeline *p);
  * Either way a claim's "base" is the prefix its paths share ("WORK/CLAIM~" or "WORK/CLAIM/").
  * CLAIM_SEP separates a flat claim's name from the rest. */
 #define CLAIM_SEP '~'
+/* A claim's base: "WORK/CLAIM~" (flat) or "WORK/CLAIM/" (folder).  0, or -1 when too long. */
+int claim_base(char *out, size_t cap, const char *work, const char *claim, int folder);
 /* Removes a folder claim's (now empty) folder; nothing for a flat claim.  0 or -1 (errno). */
 int claim_remove(const char *base);
 

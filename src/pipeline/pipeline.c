@@ -217,6 +217,12 @@ int pipeline_open_input(const char *path, struct stat *st, struct sl_error *err)
     return fd;
 }
 
+int claim_base(char *out, size_t cap, const char *work, const char *claim, int folder)
+{
+    int n = snprintf(out, cap, "%s/%s%c", work, claim, folder ? '/' : CLAIM_SEP);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 int claim_remove(const char *base)
 {
     size_t n = strlen(base);

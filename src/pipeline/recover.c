@@ -70,8 +70,7 @@ static int recover_one(struct pipeline *p, const char *claim, int folder, struct
     char *status = NULL;
     char *archived = NULL;
     int rc = 0;
-    if ((size_t)snprintf(base, sizeof(base), "%s/%s%c", cfg->work, claim,
-                         folder ? '/' : CLAIM_SEP) >= sizeof(base)) {
+    if (claim_base(base, sizeof(base), cfg->work, claim, folder) != 0) {
         return sl_error_set(err, SL_EIO, "path too long");
     }
     int has = claimed_input(cfg->work, claim, folder, name, sizeof(name));
