@@ -3,6 +3,7 @@
  * them (lineage).  Duplicate primary keys are found by the table's own constraint. */
 #include "sink/sqlite.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,9 +328,23 @@ static int prepare_rejects(struct sqlite_sink *s, struct sl_error *err)
     return rc;
 }
 
+/* Each input file is a savepoint, and SQLite keeps the original of every page a savepoint
+ * changes in a statement journal.  Past SQLITE_CONFIG_STMTJRNL_SPILL (64 KiB by default:
+ * three 16 KiB pages) that journal becomes a temporary file, created, written and deleted for
+ * nearly every file.  Small files' savepoints now stay in memory; a big load into an
+ * existing table still spills past 4 MiB, so memory stays bounded.  It must be set before
+ * SQLite initializes; if something initialized it already, the default stays. */
+#define STMTJRNL_SPILL (4 << 20)
+static void configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMTJRNL_SPILL);
+}
+
 int sqlite_sink_open(const struct config *cfg, const struct plan *p, int readonly,
                      struct sqlite_sink **out, struct sl_error *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, configure_sqlite);
     int rc = SL_ENOMEM;
     struct sqlite_sink *s = calloc(1, sizeof(*s));
     struct strbuf sql = STRBUF_INIT;
