@@ -617,6 +617,49 @@ static void test_many_row_groups_and_mask(void **state)
     batch_destroy(b2);
 }
 
+/* More columns than one writev takes (PQ_IOV_MAX / 2 chunks per call): every chunk lands
+ * where its metadata says (check_layout), across row groups. */
+static void test_wide_row_groups(void **state)
+{
+    (void)state;
+    enum { NC = 101 };
+    static struct pq_column cols[NC];
+    static char names[NC][16];
+    enum sl_type types[NC];
+    for (size_t c = 0; c < NC; c++) {
+        snprintf(names[c], sizeof(names[c]), "c%zu", c);
+        cols[c] = (struct pq_column){names[c], c % 2 ? SL_T_STR : SL_T_INT, c % 3 == 0};
+        types[c] = cols[c].type;
+    }
+    struct batch *b = batch_create(types, NC, 40);
+    assert_non_null(b);
+    char s[32];
+    for (size_t i = 0; i < 40; i++) {
+        for (size_t c = 0; c < NC; c++) {
+            struct sl_value v;
+            if (cols[c].type == SL_T_INT) {
+                v.type = SL_T_INT;
+                v.u.i = (int64_t)(i * 1000 + c);
+            } else {
+                snprintf(s, sizeof(s), "v%zu-%zu", i % 5, c);
+                v.type = SL_T_STR;
+                v.u.s.p = s;
+                v.u.s.n = strlen(s);
+            }
+            batch_set(b, c, &v);
+        }
+        commit(b);
+    }
+    struct batch *bs[] = {b};
+    struct pq_options opt = {.codec = PQ_ZSTD, .zstd_level = 1, .row_group_rows = 16};
+    struct written wr;
+    write_file("wide", cols, NC, &opt, bs, 1, NULL, &wr);
+    assert_int_equal(wr.f.ncols, NC);
+    assert_int_equal(wr.f.nrg, 3); /* 16 + 16 + 8 */
+    written_free(&wr);
+    batch_destroy(b);
+}
+
 static void test_empty_file(void **state)
 {
     (void)state;
@@ -750,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_dictionary_fallback),
         cmocka_unit_test(test_dictionary_bit_widths),
         cmocka_unit_test(test_many_row_groups_and_mask),
+        cmocka_unit_test(test_wide_row_groups),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_errors),
     };

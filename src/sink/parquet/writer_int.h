@@ -46,6 +46,7 @@ int pq_w_fail(struct pq_writer *w, int code, const char *what);
 /* Copies the sticky error to err; returns its code. */
 int pq_w_report(struct pq_writer *w, struct sl_error *err);
 int pq_w_write_all(struct pq_writer *w, const void *p, size_t n);
+#define PQ_IOV_MAX 64 /* iovecs per writev (IOV_MAX is 1024 on Linux) */
 /* Starts column c's next chunk: empty dictionary, stats and metadata. */
 void pq_w_reset_chunk(struct pq_writer *w, size_t c);
 /* Writes the buffered row group (at least one row). */
