@@ -19,6 +19,8 @@ struct arena_chunk {
     char data[];
 };
 
+#define TAB_KEEP 65536 /* count_distinct set slots kept from one file to the next */
+
 struct dentry {
     uint64_t hash; /* 0 marks an empty slot */
     uint64_t key;  /* non-strings: the value's bits */
@@ -83,7 +85,13 @@ void agg_reset(struct agg *a)
     a->sum = 0;
     a->comp = 0;
     a->best.type = SL_T_NULL;
-    if (a->tab != NULL) {
+    if (a->tab_cap > TAB_KEEP) {
+        /* a big file's set: clearing it would cost every later small file a big memset,
+         * and keep the memory */
+        free(a->tab);
+        a->tab = NULL;
+        a->tab_cap = 0;
+    } else if (a->tab != NULL) {
         memset(a->tab, 0, a->tab_cap * sizeof(*a->tab));
     }
     a->tab_used = 0;
