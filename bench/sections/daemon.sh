@@ -8,15 +8,18 @@
 # Burst: 10,000 files of 100 rows, staged, then renamed in with one mv while the daemon runs
 # (not present at start); time from just before the mv until the ledger has all 10,000.
 # Both are run RUNS times, each in a fresh folder with a fresh daemon, and the medians are
-# reported (single runs varied by up to 1.8x here: ext4 inode allocation after the previous
-# run's deletions weighs on the burst).
+# reported.  No run's folder is deleted before the last run is over: on ext4 without a journal
+# (this machine's), creating a file skips every inode freed in the last 30 s, reading the
+# inode table to find them, so deleting one run's 30,000 files just before the next made
+# every file the daemon created cost more (perf: 37% of the daemon's CPU in inode
+# allocation), and single runs varied by up to 1.8x.  That measured the bench's own cleanup.
 daemon_bench() {
-    local d="$work/daemon" lat="$work/latency" n t0 t1 f
+    local d lat="$work/latency" n t0 t1 f
     dpid="" # global: cleanup (the EXIT trap) kills a daemon left running
     # shellcheck disable=SC2046 # pkg-config's flags are words
     cc -O2 -o "$lat" "$root/bench/latency.c" $(pkg-config --cflags --libs sqlite3)
-    start() { # a fresh folder and a fresh daemon in it (default config: SQLite + Parquet)
-        rm -rf "$d"
+    start() { # start NAME: a fresh folder and a fresh daemon in it (default config)
+        d="$work/daemon.$1"
         mkdir -p "$d"
         cd "$d" || exit 1
         SLUICE_ALLOW_ROOT=1 "$root/sluice" -q run >daemon.out 2>&1 &
@@ -41,8 +44,8 @@ daemon_bench() {
     }
 
     # Both run in this shell (not in $(...)), so the EXIT trap still sees a daemon left running.
-    latency_run() { # appends "p50 p99 mean max" (microseconds) to lats
-        start
+    latency_run() { # latency_run R: appends "p50 p99 mean max" (microseconds) to lats
+        start "latency.$1"
         "$root/sluice" -q gen 200 --rows 1000 --seed 7 --out "$d/stage" >/dev/null
         sync
         : > lat_us.txt
@@ -55,8 +58,8 @@ daemon_bench() {
         stop
         lats+=("$(pct 50 < "$d/lat_us.txt") $(pct 99 < "$d/lat_us.txt") $(awk '{s+=$1} END {printf "%.0f", s/NR}' "$d/lat_us.txt") $(sort -n "$d/lat_us.txt" | tail -1)")
     }
-    burst_run() { # appends the seconds to bursts
-        start
+    burst_run() { # burst_run R: appends the seconds to bursts
+        start "burst.$1"
         "$root/sluice" -q gen 10000 --rows 100 --seed 8 --out "$d/stage" >/dev/null
         sync
         t0=$(now)
@@ -73,10 +76,11 @@ daemon_bench() {
     }
     local lats=() bursts=() r
     for r in $(seq 1 "$RUNS"); do
-        latency_run
-        burst_run
+        latency_run "$r"
+        burst_run "$r"
         [ -n "${VERBOSE:-}" ] && echo "daemon round $r: latency ${lats[-1]} us, burst ${bursts[-1]} s" >&2
     done
+    rm -rf "$work"/daemon.*
     col() { printf '%s\n' "${lats[@]}" | awk -v c="$1" '{print $c}' | median; }
     local p50 p99 mean max
     p50=$(col 1)

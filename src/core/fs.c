@@ -26,7 +26,14 @@ int fs_exists(const char *path)
 
 int fs_mkdir_p(const char *path, struct sl_error *err)
 {
+    int created;
+    return fs_mkdir_p_created(path, &created, err);
+}
+
+int fs_mkdir_p_created(const char *path, int *created, struct sl_error *err)
+{
     char buf[PATH_MAX];
+    *created = 0;
     size_t n = strlen(path);
     if (n == 0 || n >= sizeof(buf)) {
         return sl_error_set(err, SL_EIO, "bad folder path '%s'", path);
@@ -38,7 +45,9 @@ int fs_mkdir_p(const char *path, struct sl_error *err)
         }
         char saved = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0750) != 0 && errno != EEXIST) {
+        if (mkdir(buf, 0750) == 0) {
+            *created = 1;
+        } else if (errno != EEXIST) {
             return sl_error_set(err, SL_EIO, "cannot create folder %s: %s", buf, strerror(errno));
         }
         buf[i] = saved;

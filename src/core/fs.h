@@ -12,6 +12,8 @@
 #include "core/error.h"
 
 int fs_mkdir_p(const char *path, struct sl_error *err);       /* mode 0750, umask applies */
+/* The same; *created is 1 when it created at least one folder. */
+int fs_mkdir_p_created(const char *path, int *created, struct sl_error *err);
 int fs_mkdir_parent(const char *path, struct sl_error *err);  /* the folder holding path */
 int fs_fsync_path(const char *path, struct sl_error *err);    /* a file or a folder */
 int fs_write_all(int fd, const void *p, size_t n);            /* 0 or -1 (errno set) */

@@ -44,6 +44,7 @@ struct item {
     int state, kind;
     int transient; /* commit step: the file goes back to incoming/ (rc, err) */
     int claimed;
+    int lone; /* alone in its group: nothing to share the group's fsyncs with */
     int fd;
     const char *name; /* the caller's string */
     char claim[64], claim_dir[PATH_MAX], path[PATH_MAX], started[32];
@@ -385,8 +386,8 @@ static int commit_item(struct engine *g, struct item *it)
         struct load l = {p, it->fd, it->name, row.id, &it->rep, 0, res};
         if (it->kind == K_SMALL && p->pq != NULL && !p->sink_parquet_here &&
             sqlite_sink_all_load(p->sink, it->slot->b)) {
-            rc = load_prepared_overlap(&l, it->slot, &it->header, &it->pqfiles, &pq_rows,
-                                       &it->ferr);
+            rc = load_prepared_overlap(&l, it->slot, &it->header, it->lone, &it->pqfiles,
+                                       &pq_rows, &it->ferr);
             sealed = rc == 0;
         } else if (it->kind == K_SMALL) {
             rc = load_prepared(&l, it->slot, &it->header, &it->ferr);
@@ -861,6 +862,8 @@ static int run_engine(struct engine *gp)
             }
         }
         g.gcount++;
+        /* the first of its group and the last name: its group will be itself alone */
+        it->lone = g.gcount == 1 && i + 1 == n;
         if (it->kind != K_SKIPPED && it->kind != K_ERROR && !g.broken) {
             if (commit_item(&g, it) != 0) {
                 g.broken = 1;

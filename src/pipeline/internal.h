@@ -96,10 +96,12 @@ int load_prepare(struct prep_ctx *ctx, int fd, struct slot *s, struct strbuf *he
 int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
                   struct sl_error *err);
 
-/* The same when sqlite_sink_all_load holds: the Parquet side (metrics, encode, seal into
- * pqfiles, *pq_rows) runs on its own thread while this one inserts into SQLite. */
+/* The same when sqlite_sink_all_load holds: the Parquet side (encode, seal into pqfiles,
+ * *pq_rows; with sync_now, the fsyncs too: see pqsink_write_seal) runs on its own thread
+ * while this one inserts into SQLite and computes the metrics. */
 int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
-                          struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err);
+                          int sync_now, struct strbuf *pqfiles, uint64_t *pq_rows,
+                          struct sl_error *err);
 
 /* ---- load.c's building blocks, shared with load_par.c ---- */
 

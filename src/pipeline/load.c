@@ -320,15 +320,17 @@ int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
     return rc;
 }
 
-/* The Parquet half of a prepared slot whose rows are all certain to load: metrics, encode,
- * seal, on a thread of its own while the calling thread inserts the same rows into SQLite.
- * It reads the batch's columns (which the SQLite side only reads too) through a view with
- * its own outcome array. */
+/* The Parquet half of a prepared slot whose rows are all certain to load: encode and seal
+ * (and, with sync_now, fsync) on a thread of its own while the calling thread inserts the
+ * same rows into SQLite, then computes the metrics (the Parquet half is the longer one).
+ * Both read the batch's columns, never write them; the Parquet side sees them through a
+ * view with its own outcome array. */
 struct pq_job {
     struct pipeline *p;
     struct batch view;
     struct strbuf *files;
     uint64_t rows;
+    int sync_now;
     int rc;
     struct sl_error err;
 };
@@ -336,18 +338,16 @@ struct pq_job {
 static void *pq_job_main(void *arg)
 {
     struct pq_job *j = arg;
-    j->rc = plan_metrics_step(j->p->plan, &j->view, &j->err);
-    if (j->rc == 0) {
-        j->rc = pqsink_write_seal(j->p->pq, &j->view, j->files, &j->rows, &j->err);
-    }
+    j->rc = pqsink_write_seal(j->p->pq, &j->view, j->sync_now, j->files, &j->rows, &j->err);
     return NULL;
 }
 
 int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
-                          struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err)
+                          int sync_now, struct strbuf *pqfiles, uint64_t *pq_rows,
+                          struct sl_error *err)
 {
     struct pipeline *p = l->p;
-    struct pq_job j = {.p = p, .view = *s->b, .files = pqfiles};
+    struct pq_job j = {.p = p, .view = *s->b, .files = pqfiles, .sync_now = sync_now};
     pthread_t tid;
     uint8_t *loaded = malloc(s->b->nrows > 0 ? s->b->nrows : 1);
     if (loaded == NULL) {
@@ -359,6 +359,9 @@ int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *h
     report_header(l->rep, header->p, header->len);
     int threaded = pthread_create(&tid, NULL, pq_job_main, &j) == 0;
     int rc = write_slot(l, s, err);
+    if (rc == 0) {
+        rc = plan_metrics_step(p->plan, &j.view, err);
+    }
     if (threaded) {
         pthread_join(tid, NULL);
     } else {

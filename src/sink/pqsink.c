@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "contract/valuefmt.h"
+#include "core/durdirs.h"
 #include "core/failpoint.h"
 #include "core/fs.h"
 #include "sink/parquet/parquet.h"
@@ -48,6 +49,7 @@ struct pqsink {
     char sha256[65];
     char name[NAME_MAX + 1]; /* the input's name, for the key-value metadata */
     char claim[64];
+    int synced;            /* the current input's parts are durable already (pqsink_sync) */
     int *row_part;         /* per batch row: index into parts, -1 = not written */
     uint8_t *mask;
     struct strbuf key;      /* the partition folder of a row: "anio=2025/mes=2025-04" */
@@ -59,6 +61,7 @@ struct pqsink {
 void pqsink_destroy(struct pqsink *s)
 {
     pq_comp_pool_free();
+    durdirs_reset();
     if (s == NULL) {
         return;
     }
@@ -97,6 +100,7 @@ int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink 
     }
     s->cfg = cfg;
     s->p = p;
+    durdirs_reset(); /* what is known durable was known under another parquet.dir, maybe */
     s->npart_cols = p->npart;
     s->part_cols = calloc(s->npart_cols + 1, sizeof(*s->part_cols));
     s->data_cols = calloc(p->ncols + 1, sizeof(*s->data_cols));
@@ -178,6 +182,7 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     snprintf(s->sha256, sizeof(s->sha256), "%s", sha256);
     snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->claim, sizeof(s->claim), "%s", claim);
+    s->synced = 0;
     s->prev_part = -1;
     sb_reset(&s->prev_bkey);
     return 0;
@@ -204,8 +209,12 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
         s->capparts = ncap;
     }
     snprintf(folder, sizeof(folder), "%s%s%s", cfg->parquet_dir, dir[0] ? "/" : "", dir);
-    if ((rc = fs_mkdir_p(folder, err)) != 0) {
+    int created = 0;
+    if ((rc = fs_mkdir_p_created(folder, &created, err)) != 0) {
         return rc;
+    }
+    if (created) {
+        durdirs_reset(); /* a folder (re)appeared: no name below parquet.dir is known durable */
     }
     snprintf(fname, sizeof(fname), "%s-%s.parquet", s->stem, s->sha16);
     snprintf(path, sizeof(path), "%s/%s", folder, fname);
@@ -453,6 +462,68 @@ static int files_list(const struct pqsink *s, struct strbuf *files_json, struct 
     return files_json->failed ? sl_error_set(err, SL_ENOMEM, "out of memory") : 0;
 }
 
+/* Makes the name of folder `leaf` durable: fsyncs every folder above it up to and including
+ * root, once per folder and process (durdirs).  The leaf itself is not fsynced here. */
+static int sync_chain(const char *leaf, const char *root, struct sl_error *err)
+{
+    if (durdirs_known(leaf)) {
+        return 0;
+    }
+    size_t rootlen = strlen(root);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", leaf);
+    for (char *slash = strrchr(dir, '/'); slash != NULL && (size_t)(slash - dir) >= rootlen;
+         slash = strrchr(dir, '/')) {
+        *slash = '\0';
+        int rc = fs_fsync_path(dir, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    durdirs_add(leaf);
+    return 0;
+}
+
+/* One temporary: the chain above its folder (sync_chain), its folder to dirs (or, with
+ * dirs NULL, fsynced here), then the file itself. */
+static int sync_temp(const char *tmp, const char *root, struct dirset *dirs,
+                     struct sl_error *err)
+{
+    char leaf[PATH_MAX];
+    snprintf(leaf, sizeof(leaf), "%s", tmp);
+    char *slash = strrchr(leaf, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        int rc = sync_chain(leaf, root, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if (dirs != NULL) {
+            dirset_add(dirs, leaf); /* the new temporary's name */
+        }
+    }
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int e = fd < 0 ? errno : FAULT("pq.fsync");
+    if (e == 0 && fsync(fd) != 0) {
+        e = errno;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (e != 0) {
+        return sl_error_set(err, SL_EIO, "parquet %s: fsync failed: %s (the files committed "
+                            "with it are retried too)", tmp, strerror(e));
+    }
+    return slash != NULL && dirs == NULL ? fs_fsync_path(leaf, err) : 0;
+}
+
+/* A closed part made durable at once, by the thread that closed it: the parts of a lone
+ * input sync in parallel, while its SQLite side still inserts. */
+static int sync_part(struct pqsink *s, const struct part *pt, struct sl_error *err)
+{
+    return sync_temp(pt->tmp, s->cfg->parquet_dir, NULL, err);
+}
+
 /* Closing the parts: each one's last row group, footer and fsync.  For a small input two
  * threads (this one and one more) take the parts in turn, so the fsyncs of different parts
  * overlap (latency); a big input's parts close one at a time (memory). */
@@ -460,6 +531,7 @@ static int files_list(const struct pqsink *s, struct strbuf *files_json, struct 
 struct closers {
     struct pqsink *s;
     const struct batch *view; /* pqsink_write_seal: each part's rows are written first */
+    int sync_now;             /* each part made durable as it closes (sync_part) */
     atomic_size_t next;
     atomic_uint_fast64_t rows;
     pthread_mutex_t mu;
@@ -502,6 +574,9 @@ static void *close_parts(void *arg)
             pq_writer_abort(pt->w);
         }
         pt->w = NULL;
+        if (rc == 0 && c->sync_now) {
+            rc = sync_part(c->s, pt, &e);
+        }
         atomic_fetch_add(&c->rows, n);
         if (rc != 0) {
             pthread_mutex_lock(&c->mu);
@@ -514,18 +589,15 @@ static void *close_parts(void *arg)
     }
 }
 
-int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
+/* Closes every part (view: writing each one's rows first), on this thread and, with
+ * parallel, one more; sync_now: each part is made durable as it closes. */
+static int run_closers(struct pqsink *s, const struct batch *view, int parallel, int sync_now,
+                       struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
 {
-    struct closers c = {.s = s};
+    struct closers c = {.s = s, .view = view, .sync_now = sync_now};
     pthread_t tid;
     pthread_mutex_init(&c.mu, NULL);
-    uint64_t total = 0;
-    for (size_t i = 0; i < s->nparts; i++) {
-        total += s->parts[i].rows;
-    }
-    /* small inputs only: a big one's parts are big, and two at once would double the memory */
-    int helper = s->nparts > 1 && total <= SEAL_PARALLEL_ROWS &&
-                 pthread_create(&tid, NULL, close_parts, &c) == 0;
+    int helper = parallel && pthread_create(&tid, NULL, close_parts, &c) == 0;
     close_parts(&c);
     if (helper) {
         pthread_join(tid, NULL);
@@ -535,11 +607,29 @@ int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, str
     if (c.rc != 0) {
         return sl_error_set(err, c.rc, "%s", c.err.msg);
     }
+    s->synced = sync_now;
     return files_list(s, files_json, err);
 }
 
-int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *files_json,
-                      uint64_t *rows, struct sl_error *err)
+static int seal(struct pqsink *s, int sync_now, struct strbuf *files_json, uint64_t *rows,
+                struct sl_error *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->nparts; i++) {
+        total += s->parts[i].rows;
+    }
+    /* small inputs only: a big one's parts are big, and two at once would double the memory */
+    return run_closers(s, NULL, s->nparts > 1 && total <= SEAL_PARALLEL_ROWS, sync_now,
+                       files_json, rows, err);
+}
+
+int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
+{
+    return seal(s, 0, files_json, rows, err);
+}
+
+int pqsink_write_seal(struct pqsink *s, const struct batch *b, int sync_now,
+                      struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
 {
     size_t used = 0;
     int rc = route_rows(s, b, &used, err);
@@ -551,24 +641,11 @@ int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *fi
         if (used > 0 && (rc = write_routed(s, b, err)) != 0) {
             return rc;
         }
-        return pqsink_seal(s, files_json, rows, err);
+        return seal(s, sync_now, files_json, rows, err);
     }
     /* several parts of a small input: each part is written and closed by one of two threads */
     struct batch view = data_view(s, b);
-    struct closers c = {.s = s, .view = &view};
-    pthread_t tid;
-    pthread_mutex_init(&c.mu, NULL);
-    int helper = pthread_create(&tid, NULL, close_parts, &c) == 0;
-    close_parts(&c);
-    if (helper) {
-        pthread_join(tid, NULL);
-    }
-    pthread_mutex_destroy(&c.mu);
-    *rows = atomic_load(&c.rows);
-    if (c.rc != 0) {
-        return sl_error_set(err, c.rc, "%s", c.err.msg);
-    }
-    return files_list(s, files_json, err);
+    return run_closers(s, &view, 1, sync_now, files_json, rows, err);
 }
 
 static int publish_one(const char *tmp, const char *final, struct sl_error *err)
@@ -626,7 +703,9 @@ int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error 
         free(s->parts[i].bkey);
     }
     out->n = s->nparts;
+    out->synced = s->synced;
     s->nparts = 0;
+    s->synced = 0;
     return 0;
 }
 
@@ -650,27 +729,10 @@ int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error 
 int pq_sealed_sync(const struct pq_sealed *ps, const char *root, struct dirset *dirs,
                    struct sl_error *err)
 {
-    size_t rootlen = strlen(root);
-    for (size_t i = 0; i < ps->n; i++) {
-        /* every folder from the temporary's up to root: partition folders may be new */
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s", ps->tmp[i]);
-        for (char *slash = strrchr(dir, '/'); slash != NULL && (size_t)(slash - dir) >= rootlen;
-             slash = strrchr(dir, '/')) {
-            *slash = '\0';
-            dirset_add(dirs, dir);
-        }
-        int fd = open(ps->tmp[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        int e = fd < 0 ? errno : FAULT("pq.fsync");
-        if (e == 0 && fsync(fd) != 0) {
-            e = errno;
-        }
-        if (fd >= 0) {
-            close(fd);
-        }
-        if (e != 0) {
-            return sl_error_set(err, SL_EIO, "parquet %s: fsync failed: %s (the files committed "
-                                "with it are retried too)", ps->tmp[i], strerror(e));
+    for (size_t i = 0; i < ps->n && !ps->synced; i++) {
+        int rc = sync_temp(ps->tmp[i], root, dirs, err);
+        if (rc != 0) {
+            return rc;
         }
     }
     return 0;
@@ -704,6 +766,7 @@ void pqsink_abort(struct pqsink *s)
         free(pt->final);
     }
     s->nparts = 0;
+    s->synced = 0;
 }
 
 /* Walks dir depth-first; for each ".<final>.<claim>.tmp" publishes or deletes it. */

@@ -33,9 +33,13 @@ int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
  * parquet.dir, as a JSON array to files_json.  *rows gets the rows written. */
 int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
 /* pqsink_write then pqsink_seal in one step; a small input spread over several partitions has
- * each part written and closed on one of two threads (latency). */
-int pqsink_write_seal(struct pqsink *s, const struct batch *b, struct strbuf *files_json,
-                      uint64_t *rows, struct sl_error *err);
+ * each part written and closed on one of two threads (latency).  With sync_now, each part is
+ * also made durable as it closes, with its folders, as pq_sealed_sync would: for a lone
+ * input, which has no group to share fsyncs with, so that its Parquet side becomes durable
+ * while its SQLite side is still inserting.  pqsink_take_sealed then hands the parts over
+ * marked synced. */
+int pqsink_write_seal(struct pqsink *s, const struct batch *b, int sync_now,
+                      struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
 /* After the commit: renames the temporaries to their final names and fsyncs the folders. */
 int pqsink_publish(struct pqsink *s, struct sl_error *err);
 /* Group commit: the sealed temporaries of the current input are handed to the caller, who
@@ -44,6 +48,7 @@ int pqsink_publish(struct pqsink *s, struct sl_error *err);
 struct pq_sealed {
     char **tmp, **final;
     size_t n;
+    int synced; /* made durable already (pqsink_sync): pq_sealed_sync has nothing to do */
 };
 struct dirset;
 int pqsink_take_sealed(struct pqsink *s, struct pq_sealed *out, struct sl_error *err);
@@ -51,9 +56,10 @@ int pq_sealed_rename(struct pq_sealed *ps, struct dirset *dirs, struct sl_error 
 /* Makes the sealed temporaries durable (fsync each): required before the COMMIT that lists
  * them.  Writers only start their writeback when they close, so the fsyncs of a whole group
  * of files, done together here, mostly share one filesystem journal commit.  The folders
- * holding them, up to and including root (parquet.dir), go to dirs: their entries must be
- * durable too (the caller fsyncs dirs before the COMMIT; POSIX does not promise that a
- * file's fsync makes its name durable). */
+ * holding them go to dirs: their entries must be durable too (the caller fsyncs dirs before
+ * the COMMIT; POSIX does not promise that a file's fsync makes its name durable).  The
+ * folders above them, up to and including root (parquet.dir), are fsynced here, once per
+ * folder and process (core/durdirs.h): partition folders may be new. */
 int pq_sealed_sync(const struct pq_sealed *ps, const char *root, struct dirset *dirs,
                    struct sl_error *err);
 void pq_sealed_free(struct pq_sealed *ps, int unlink_temps);
