@@ -219,19 +219,6 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
     snprintf(fname, sizeof(fname), "%s-%s.parquet", s->stem, s->sha16);
     snprintf(path, sizeof(path), "%s/%s", folder, fname);
     snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", folder, fname, s->claim);
-    unlink(tmp); /* a leftover of this very claim */
-    const char *keys[] = {"sluice.contract", "sluice.source_file", "sluice.source_sha256"};
-    const char *vals[] = {s->contract_json, s->name, s->sha256};
-    struct pq_options opt = {
-        .codec = (enum pq_codec)cfg->parquet_codec,
-        .zstd_level = 1,
-        .row_group_rows = cfg->parquet_row_group_rows,
-        .created_by = "sluice version " SLUICE_VERSION,
-        .nkv = 3,
-        .kv_keys = keys,
-        .kv_values = vals,
-        .defer_sync = 1, /* pq_sealed_sync, before the group's COMMIT */
-    };
     struct part *pt = &s->parts[s->nparts];
     memset(pt, 0, sizeof(*pt));
     pt->dir = strdup(dir);
@@ -243,15 +230,33 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
         free(pt->final);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    rc = pq_writer_open(tmp, s->pqcols, s->ndata, &opt, &pt->w, err);
-    if (rc != 0) {
-        free(pt->dir);
-        free(pt->tmp);
-        free(pt->final);
-        return rc;
-    }
     s->nparts++;
     return 0;
+}
+
+/* The part's file is created when its first rows are written, by the thread writing them:
+ * the parts of a small input are created in parallel (a file's creation, with its inode
+ * allocation, is a good part of a small part's cost). */
+static int part_writer(const struct pqsink *s, struct part *pt, struct sl_error *err)
+{
+    if (pt->w != NULL) {
+        return 0;
+    }
+    const struct config *cfg = s->cfg;
+    unlink(pt->tmp); /* a leftover of this very claim */
+    const char *keys[] = {"sluice.contract", "sluice.source_file", "sluice.source_sha256"};
+    const char *vals[] = {s->contract_json, s->name, s->sha256};
+    struct pq_options opt = {
+        .codec = (enum pq_codec)cfg->parquet_codec,
+        .zstd_level = 1,
+        .row_group_rows = cfg->parquet_row_group_rows,
+        .created_by = "sluice version " SLUICE_VERSION,
+        .nkv = 3,
+        .kv_keys = keys,
+        .kv_values = vals,
+        .defer_sync = 1, /* pq_sealed_sync, before the group's COMMIT (or sync_part) */
+    };
+    return pq_writer_open(pt->tmp, s->pqcols, s->ndata, &opt, &pt->w, err);
 }
 
 /* The row's partition values as bytes (null flag, then the raw value): equal bytes mean
@@ -399,7 +404,7 @@ static int bound_buffers(struct pqsink *s, struct sl_error *err)
     for (;;) {
         size_t total = 0, most = 0, at = 0;
         for (size_t i = 0; i < s->nparts; i++) {
-            size_t n = pq_writer_buffered(s->parts[i].w);
+            size_t n = s->parts[i].w != NULL ? pq_writer_buffered(s->parts[i].w) : 0;
             total += n;
             if (n > most) {
                 most = n;
@@ -432,7 +437,10 @@ static int write_routed(struct pqsink *s, const struct batch *b, struct sl_error
         if (n == 0) {
             continue;
         }
-        int rc = pq_writer_write(s->parts[pi].w, &view, 0, b->nrows, s->mask, err);
+        int rc = part_writer(s, &s->parts[pi], err);
+        if (rc == 0) {
+            rc = pq_writer_write(s->parts[pi].w, &view, 0, b->nrows, s->mask, err);
+        }
         if (rc != 0) {
             return rc;
         }
@@ -550,8 +558,8 @@ static void *close_parts(void *arg)
         struct part *pt = &c->s->parts[i];
         uint64_t n = 0;
         struct sl_error e = {0};
-        int rc = 0;
-        if (c->view != NULL) {
+        int rc = part_writer(c->s, pt, &e);
+        if (rc == 0 && c->view != NULL) {
             uint8_t *mask = malloc(c->view->nrows ? c->view->nrows : 1);
             if (mask == NULL) {
                 rc = sl_error_set(&e, SL_ENOMEM, "out of memory");
