@@ -25,6 +25,12 @@
 #   BENCH_ONLY=LIST   run only these sections (comma-separated: load,parquet,scale,daemon);
 #                     bench.json then holds only their figures
 #   VERBOSE=1         print every round's times on stderr
+#   BENCH_TMP=DIR     where the bench's files go (default bench/out/, beside the results).
+#                     Not /tmp by default: the test suite creates and deletes many thousands
+#                     of files there, and on ext4 without a journal every file created in a
+#                     block group with freshly freed inodes then walks past them (up to 5
+#                     minutes): creating an empty file in /tmp took 125-500 us right after a
+#                     test run here, 18-24 us elsewhere, and the daemon's figures with it.
 # Needs: sqlite3, /usr/bin/time, cc + libsqlite3-dev, node + npm (DuckDB from npm, pinned in
 # tests/interop), and Debian's python3-pandas for the seed (bench/deps.sh installs it).
 # Quick check: ROWS=100000 RUNS=1 BENCH_SKIP_RUN=1 BENCH_SKIP_10M=1 bench/run.sh
@@ -40,8 +46,8 @@ BENCH_SKIP_RUN=${BENCH_SKIP_RUN:-0}
 BENCH_ONLY=${BENCH_ONLY:-load,parquet,scale,daemon}
 want() { case ",$BENCH_ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 out="$root/bench/out"
-work=$(mktemp -d /tmp/sluice-bench.XXXXXX)
-mkdir -p "$out"
+mkdir -p "$out" "${BENCH_TMP:-$out}"
+work=$(mktemp -d "${BENCH_TMP:-$out}/work.XXXXXX")
 cd "$work"
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"

@@ -9,10 +9,14 @@
 # (not present at start); time from just before the mv until the ledger has all 10,000.
 # Both are run RUNS times, each in a fresh folder with a fresh daemon, and the medians are
 # reported.  No run's folder is deleted before the last run is over: on ext4 without a journal
-# (this machine's), creating a file skips every inode freed in the last 30 s, reading the
-# inode table to find them, so deleting one run's 30,000 files just before the next made
-# every file the daemon created cost more (perf: 37% of the daemon's CPU in inode
-# allocation), and single runs varied by up to 1.8x.  That measured the bench's own cleanup.
+# (this machine's), creating a file skips, one by one, the free inodes of its group that were
+# freed recently (for up to 5 minutes while their inode-table block is not written back), so
+# deleting one run's 30,000 files just before the next made every file the daemon created
+# cost more (perf: 37% of the daemon's CPU in inode allocation), and single runs varied by up
+# to 1.8x.  That measured the bench's own cleanup.  The same happens after anything else
+# deleted many files there (a test suite): the section first measures what creating a file
+# costs in its folder and prints it beside the figures (about 20 us normally; 300-500 us
+# measured here within minutes of mass deletions).
 daemon_bench() {
     local d lat="$work/latency" n t0 t1 f
     dpid="" # global: cleanup (the EXIT trap) kills a daemon left running
@@ -74,6 +78,12 @@ daemon_bench() {
         stop
         bursts+=("$(calc "$t1 - $t0")")
     }
+    # What creating a file costs here (see above); the probe's files stay until the end.
+    local probe="$work/daemon.probe" t create_us i
+    mkdir -p "$probe"
+    t=$(now)
+    for i in $(seq 1 500); do : >"$probe/f$i"; done
+    create_us=$(calc "($(now) - $t) * 1000000 / 500")
     local lats=() bursts=() r
     for r in $(seq 1 "$RUNS"); do
         latency_run "$r"
@@ -104,9 +114,12 @@ daemon_bench() {
     printf '%-58s %9.2f %9.0f %11.0f\n' "10,000 files x 100 rows, group commit, durable" "$secs" "$fps" "$(calc "1000000 / $secs")"
     echo "(median of $RUNS runs; files/s of each run: $(printf '%s\n' "${bursts[@]}" | awk '{printf "%s%.0f", (NR > 1 ? " " : ""), 10000 / $1}'))"
     target burst_files_per_s "$fps" ">=" 1000 "small-file burst, files/s, durable"
+    printf '(creating an empty file in the bench folder took %.0f us, shell loop included;\n' "$create_us"
+    echo " about 20 us normally, 300-500 us within minutes of deleting many files there)"
     for kv in "latency_files 200" "latency_rows_per_file 1000" "latency_p50_us $p50" \
         "latency_p99_us $p99" "latency_mean_us $mean" "latency_max_us $max" "burst_files 10000" \
-        "burst_rows_per_file 100" "burst_s $secs" "burst_files_per_s $fps"; do
+        "burst_rows_per_file 100" "burst_s $secs" "burst_files_per_s $fps" \
+        "file_create_us $create_us"; do
         json_put daemon "${kv%% *}" "${kv#* }"
     done
     json_write daemon daemon.json

@@ -329,6 +329,25 @@ static int record_failure(struct pipeline *p, struct item *it, struct ledger_row
     return 0;
 }
 
+/* The file's ledger row, written first in its savepoint (load_overlap's first step). */
+struct first_ledger {
+    struct pipeline *p;
+    struct ledger_row *row;
+    struct sl_error *err;
+    int rc;
+};
+
+static int ledger_first(void *ctx, int64_t *file_id)
+{
+    struct first_ledger *fl = ctx;
+    fl->rc = ledger_insert(sqlite_sink_db(fl->p->sink), fl->row, &fl->row->id, fl->err);
+    if (fl->rc == 0) {
+        *file_id = fl->row->id;
+        FAILPOINT("commit.ledger_row");
+    }
+    return fl->rc;
+}
+
 /* Loads a prepared file inside the group's transaction, as one savepoint.  Returns 0 (the
  * file reached a verdict, or is marked transient) or -1 when the group's transaction is
  * gone (everything in it goes back). */
@@ -376,19 +395,25 @@ static int commit_item(struct engine *g, struct item *it)
             res->rows_total = res->blank_lines = 0;
             goto done;
         }
-        if ((rc = ledger_insert(sqlite_sink_db(p->sink), &row, &row.id, err)) != 0 ||
-            (rc = sqlite_sink_file_begin(p->sink, err)) != 0 ||
+        if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0 ||
             (p->pq != NULL &&
              (rc = pqsink_file_begin(p->pq, it->name, res->sha256, it->claim, err)) != 0)) {
             goto transient;
         }
-        FAILPOINT("commit.ledger_row");
-        struct load l = {p, it->fd, it->name, row.id, &it->rep, 0, res};
+        struct load l = {p, it->fd, it->name, 0, &it->rep, 0, res};
+        struct first_ledger fl = {p, &row, err, 0};
         if (it->kind == K_SMALL && p->pq != NULL && !p->sink_parquet_here &&
             sqlite_sink_all_load(p->sink, it->slot->b)) {
-            rc = load_prepared_overlap(&l, it->slot, &it->header, it->lone, &it->pqfiles,
-                                       &pq_rows, &it->ferr);
+            /* every row loads: the ledger row and SQLite beside Parquet */
+            rc = load_overlap(&l, it->slot, &it->header, ledger_first, &fl, it->lone,
+                              &it->pqfiles, &pq_rows, &it->ferr);
+            if (rc == LOAD_FIRST_STEP_FAILED) {
+                rc = fl.rc;
+                goto transient;
+            }
             sealed = rc == 0;
+        } else if ((rc = ledger_first(&fl, &l.file_id)) != 0) {
+            goto transient;
         } else if (it->kind == K_SMALL) {
             rc = load_prepared(&l, it->slot, &it->header, &it->ferr);
         } else if (lseek(it->fd, 0, SEEK_SET) < 0) {

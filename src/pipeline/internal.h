@@ -96,12 +96,16 @@ int load_prepare(struct prep_ctx *ctx, int fd, struct slot *s, struct strbuf *he
 int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
                   struct sl_error *err);
 
-/* The same when sqlite_sink_all_load holds: the Parquet side (encode, seal into pqfiles,
- * *pq_rows; with sync_now, the fsyncs too: see pqsink_write_seal) runs on its own thread
- * while this one inserts into SQLite and computes the metrics. */
-int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
-                          int sync_now, struct strbuf *pqfiles, uint64_t *pq_rows,
-                          struct sl_error *err);
+/* The same when sqlite_sink_all_load holds, its two halves at once: first_step (the
+ * caller's: its ledger row, whose id it sets), the rows into SQLite and the metrics on a
+ * thread of its own; the Parquet side (encode, seal into pqfiles, *pq_rows; with sync_now,
+ * the fsyncs too: see pqsink_write_seal) on this one.  Returns LOAD_FIRST_STEP_FAILED when
+ * first_step failed (its error is the caller's to keep; nothing else was done, the Parquet
+ * side included), else 0 or the first error of the halves, in err. */
+#define LOAD_FIRST_STEP_FAILED 1
+int load_overlap(struct load *l, struct slot *s, const struct strbuf *header,
+                 int (*first_step)(void *ctx, int64_t *file_id), void *ctx, int sync_now,
+                 struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err);
 
 /* ---- load.c's building blocks, shared with load_par.c ---- */
 

@@ -320,62 +320,79 @@ int load_prepared(struct load *l, struct slot *s, const struct strbuf *header,
     return rc;
 }
 
-/* The Parquet half of a prepared slot whose rows are all certain to load: encode and seal
- * (and, with sync_now, fsync) on a thread of its own while the calling thread inserts the
- * same rows into SQLite, then computes the metrics (the Parquet half is the longer one).
- * Both read the batch's columns, never write them; the Parquet side sees them through a
- * view with its own outcome array. */
-struct pq_job {
-    struct pipeline *p;
-    struct batch view;
-    struct strbuf *files;
-    uint64_t rows;
-    int sync_now;
+/* A prepared slot whose rows are all certain to load, in two halves at once: the SQLite
+ * half (first_step, e.g. the file's ledger row, then the rows and the metrics) on a thread
+ * of its own, and the Parquet half (encode, seal; with sync_now, fsync) here.  The Parquet
+ * half is the longer one, and a new thread starts late on this machine (0.4 ms measured
+ * between pthread_create and its first instruction), so the longer half stays on the
+ * thread that is already running.  Both read the batch's columns, never write them; the
+ * Parquet half sees them through a view with its own outcome array. */
+struct sql_half {
+    struct load *l;
+    struct slot *s;
+    const struct strbuf *header;
+    int (*first_step)(void *ctx, int64_t *file_id);
+    void *ctx;
+    int first_rc; /* first_step's result: nothing else was done when it failed */
     int rc;
     struct sl_error err;
 };
 
-static void *pq_job_main(void *arg)
+static void *sql_half_main(void *arg)
 {
-    struct pq_job *j = arg;
-    j->rc = pqsink_write_seal(j->p->pq, &j->view, j->sync_now, j->files, &j->rows, &j->err);
+    struct sql_half *h = arg;
+    struct pipeline *p = h->l->p;
+    if ((h->first_rc = h->first_step(h->ctx, &h->l->file_id)) != 0) {
+        return NULL;
+    }
+    plan_metrics_reset(p->plan);
+    report_header(h->l->rep, h->header->p, h->header->len);
+    h->rc = write_slot(h->l, h->s, &h->err);
+    if (h->rc == 0) {
+        h->rc = plan_metrics_step(p->plan, h->s->b, &h->err);
+    }
     return NULL;
 }
 
-int load_prepared_overlap(struct load *l, struct slot *s, const struct strbuf *header,
-                          int sync_now, struct strbuf *pqfiles, uint64_t *pq_rows,
-                          struct sl_error *err)
+int load_overlap(struct load *l, struct slot *s, const struct strbuf *header,
+                 int (*first_step)(void *ctx, int64_t *file_id), void *ctx, int sync_now,
+                 struct strbuf *pqfiles, uint64_t *pq_rows, struct sl_error *err)
 {
     struct pipeline *p = l->p;
-    struct pq_job j = {.p = p, .view = *s->b, .files = pqfiles, .sync_now = sync_now};
-    pthread_t tid;
+    struct batch view = *s->b;
     uint8_t *loaded = malloc(s->b->nrows > 0 ? s->b->nrows : 1);
     if (loaded == NULL) {
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     memset(loaded, BATCH_LOADED, s->b->nrows);
-    j.view.outcome = loaded;
-    plan_metrics_reset(p->plan);
-    report_header(l->rep, header->p, header->len);
-    int threaded = pthread_create(&tid, NULL, pq_job_main, &j) == 0;
-    int rc = write_slot(l, s, err);
-    if (rc == 0) {
-        rc = plan_metrics_step(p->plan, &j.view, err);
+    view.outcome = loaded;
+    struct sql_half h = {.l = l, .s = s, .header = header, .first_step = first_step,
+                         .ctx = ctx};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, sql_half_main, &h) == 0;
+    if (!threaded) {
+        sql_half_main(&h);
     }
+    struct sl_error perr = {0};
+    int prc = h.first_rc != 0 ? 0
+                              : pqsink_write_seal(p->pq, &view, sync_now, pqfiles, pq_rows, &perr);
     if (threaded) {
         pthread_join(tid, NULL);
-    } else {
-        pq_job_main(&j);
     }
-    if (rc == 0 && j.rc != 0) {
-        rc = sl_error_set(err, j.rc, "%s", j.err.msg);
-    }
-    *pq_rows = j.rows;
     free(loaded);
     batch_clear(s->b);
     s->nrej = 0;
     sb_reset(&s->arena);
-    return rc;
+    if (h.first_rc != 0) {
+        return LOAD_FIRST_STEP_FAILED;
+    }
+    if (h.rc != 0) {
+        return sl_error_set(err, h.rc, "%s", h.err.msg);
+    }
+    if (prc != 0) {
+        return sl_error_set(err, prc, "%s", perr.msg);
+    }
+    return 0;
 }
 
 int load_stream(struct load *l, struct sl_error *err)
