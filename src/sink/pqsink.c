@@ -619,21 +619,22 @@ static int run_closers(struct pqsink *s, const struct batch *view, int parallel,
     return files_list(s, files_json, err);
 }
 
-static int seal(struct pqsink *s, int sync_now, struct strbuf *files_json, uint64_t *rows,
-                struct sl_error *err)
+static int seal(struct pqsink *s, int parallel_ok, int sync_now, struct strbuf *files_json,
+                uint64_t *rows, struct sl_error *err)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < s->nparts; i++) {
         total += s->parts[i].rows;
     }
     /* small inputs only: a big one's parts are big, and two at once would double the memory */
-    return run_closers(s, NULL, s->nparts > 1 && total <= SEAL_PARALLEL_ROWS, sync_now,
+    return run_closers(s, NULL, s->nparts > 1 && total <= SEAL_PARALLEL_ROWS && parallel_ok, sync_now,
                        files_json, rows, err);
 }
 
-int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err)
+int pqsink_seal(struct pqsink *s, int parallel_ok, struct strbuf *files_json, uint64_t *rows,
+                struct sl_error *err)
 {
-    return seal(s, 0, files_json, rows, err);
+    return seal(s, parallel_ok, 0, files_json, rows, err);
 }
 
 int pqsink_write_seal(struct pqsink *s, const struct batch *b, int sync_now,
@@ -649,7 +650,7 @@ int pqsink_write_seal(struct pqsink *s, const struct batch *b, int sync_now,
         if (used > 0 && (rc = write_routed(s, b, err)) != 0) {
             return rc;
         }
-        return seal(s, sync_now, files_json, rows, err);
+        return seal(s, 1, sync_now, files_json, rows, err);
     }
     /* several parts of a small input: each part is written and closed by one of two threads */
     struct batch view = data_view(s, b);

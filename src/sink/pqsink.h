@@ -29,9 +29,12 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
                       struct sl_error *err);
 /* Writes the rows of b whose outcome is BATCH_LOADED. */
 int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
-/* Closes (fsyncs) every file of this input; appends their final paths, relative to
- * parquet.dir, as a JSON array to files_json.  *rows gets the rows written. */
-int pqsink_seal(struct pqsink *s, struct strbuf *files_json, uint64_t *rows, struct sl_error *err);
+/* Closes every file of this input (their fsyncs: pq_sealed_sync); appends their final
+ * paths, relative to parquet.dir, as a JSON array to files_json.  *rows gets the rows
+ * written.  parallel_ok: a small input's parts may close on two threads (latency of a lone
+ * file); inside a group of files, one thread closes them, which costs less CPU. */
+int pqsink_seal(struct pqsink *s, int parallel_ok, struct strbuf *files_json, uint64_t *rows,
+                struct sl_error *err);
 /* pqsink_write then pqsink_seal in one step; a small input spread over several partitions has
  * each part written and closed on one of two threads (latency).  With sync_now, each part is
  * also made durable as it closes, with its folders, as pq_sealed_sync would: for a lone
