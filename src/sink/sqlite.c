@@ -25,6 +25,7 @@ struct sqlite_sink {
     sqlite3_stmt *owner;  /* which file loaded a key (reject messages) */
     sqlite3_stmt *rej;    /* insert one reject */
     sqlite3_stmt *multi;  /* insert MULTI_ROWS rows at once (no conflict possible) */
+    sqlite3_stmt *maxpk;  /* the table's largest primary key (sqlite_sink_file_begin) */
     char (*text)[40];     /* per row of a statement and column: date/datetime text, bound
                              SQLITE_STATIC until the step */
     int pk_col;           /* the single INTEGER primary key column with no other UNIQUE
@@ -419,6 +420,7 @@ void sqlite_sink_close(struct sqlite_sink *s)
     sqlite3_finalize(s->owner);
     sqlite3_finalize(s->rej);
     sqlite3_finalize(s->multi);
+    sqlite3_finalize(s->maxpk);
     sqlite3_close(s->db);
     free(s->text);
     free(s);
@@ -533,26 +535,27 @@ int sqlite_sink_file_begin(struct sqlite_sink *s, struct sl_error *err)
     if (s->pk_col < 0) {
         return 0;
     }
-    struct strbuf sql = STRBUF_INIT;
-    sqlite3_stmt *st = NULL;
-    sb_adds(&sql, "SELECT max(");
-    quoted(&sql, s->p->cols[s->pk_col].name);
-    sb_adds(&sql, ") FROM ");
-    quoted(&sql, s->cfg->table);
-    int rc = prepare(s, &sql, &st, err);
-    sb_free(&sql);
-    if (rc != 0) {
-        return rc;
+    if (s->maxpk == NULL) { /* prepared once: every file asks */
+        struct strbuf sql = STRBUF_INIT;
+        sb_adds(&sql, "SELECT max(");
+        quoted(&sql, s->p->cols[s->pk_col].name);
+        sb_adds(&sql, ") FROM ");
+        quoted(&sql, s->cfg->table);
+        int prc = prepare(s, &sql, &s->maxpk, err);
+        sb_free(&sql);
+        if (prc != 0) {
+            return prc;
+        }
     }
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(s->maxpk);
     if (rc == SQLITE_ROW) {
-        s->have_max = sqlite3_column_type(st, 0) != SQLITE_NULL;
-        s->max_pk = sqlite3_column_int64(st, 0);
+        s->have_max = sqlite3_column_type(s->maxpk, 0) != SQLITE_NULL;
+        s->max_pk = sqlite3_column_int64(s->maxpk, 0);
         rc = 0;
     } else {
         rc = db_fail(s, rc, "max key", err);
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(s->maxpk);
     return rc;
 }
 
