@@ -45,6 +45,7 @@ struct item {
     int transient; /* commit step: the file goes back to incoming/ (rc, err) */
     int claimed;
     int lone; /* alone in its group: nothing to share the group's fsyncs with */
+    int late_hash; /* K_BIG: hashed at commit time, on a thread beside its load */
     int fd;
     const char *name; /* the caller's string */
     char claim[64], claim_dir[PATH_MAX], path[PATH_MAX], started[32];
@@ -214,6 +215,13 @@ static void prepare(struct pipeline *p, struct prep_ctx *ctx, struct item *it, s
                      (unsigned long long)cfg->max_file_bytes);
         goto nohash;
     }
+    if (it->force == NULL && it->st.st_size > (off_t)SMALL_MAX_BYTES) {
+        /* streamed at commit time: its hash is computed there, beside the load (a big
+         * file's hash is ~8% of its Parquet-only load on 2 cores) */
+        it->kind = K_BIG;
+        it->late_hash = 1;
+        return;
+    }
     if ((it->rc = sha256_fd(it->fd, it->res.sha256, &it->res.size_bytes, &it->err)) != 0) {
         it->kind = K_ERROR;
         return;
@@ -348,6 +356,54 @@ static int ledger_first(void *ctx, int64_t *file_id)
     return fl->rc;
 }
 
+/* Already loaded, under any name?  1: yes, row becomes the duplicate's ledger row; 0: no;
+ * < 0 an error. */
+static int check_duplicate(struct pipeline *p, struct item *it, struct ledger_row *row,
+                           struct sl_error *err)
+{
+    int64_t dup_id = 0;
+    int found = fp_bug("skip_dup_lookup")
+                    ? 0
+                    : ledger_find_loaded(sqlite_sink_db(p->sink), it->res.sha256, p->cfg->table,
+                                         &dup_id, err);
+    if (found <= 0) {
+        return found;
+    }
+    it->res.status = FILE_DUPLICATE;
+    row->status = "duplicate";
+    row->duplicate_of = dup_id;
+    it->res.rows_total = it->res.blank_lines = 0;
+    return 1;
+}
+
+/* The duplicate check of a file hashed beside its load: a duplicate's rows, rejects, ledger
+ * row and Parquet temporaries are all undone (back to the savepoint, which is then taken
+ * again for the duplicate's own ledger row).  Same results as check_duplicate. */
+static int late_duplicate(struct pipeline *p, struct item *it, struct ledger_row *row,
+                          struct sl_error *err)
+{
+    int found = check_duplicate(p, it, row, err);
+    if (found != 1) {
+        return found;
+    }
+    if (sqlite_sink_rollback_to(p->sink) != 0) {
+        return sl_error_set(err, SL_EIO, "%s: the transaction was lost", it->name);
+    }
+    if (p->pq != NULL) {
+        pqsink_abort(p->pq);
+    }
+    int rc = sqlite_sink_savepoint(p->sink, err);
+    if (rc != 0) {
+        return rc;
+    }
+    struct file_result *res = &it->res;
+    res->rows_loaded = res->rows_rejected = res->rows_duplicate_key = res->rows_updated = 0;
+    memset(&it->ferr, 0, sizeof(it->ferr)); /* a duplicate, whatever its rows held */
+    report_discard(&it->rep);
+    row->id = 0;
+    return 1;
+}
+
 /* Loads a prepared file inside the group's transaction, as one savepoint.  Returns 0 (the
  * file reached a verdict, or is marked transient) or -1 when the group's transaction is
  * gone (everything in it goes back). */
@@ -359,6 +415,8 @@ static int commit_item(struct engine *g, struct item *it)
     struct sl_error *err = &it->err;
     char path[PATH_MAX], finished[32];
     int rc = 0, in_sp = 0, sealed = 0; /* sealed: Parquet sealed during the load */
+    int hashing = 0;                     /* hj runs (it->late_hash) */
+    struct sha256_job hj;
     uint64_t pq_rows = 0;
     struct ledger_row row = {
         .file_name = it->name, .sha256 = res->sha256, .target_table = cfg->table,
@@ -378,26 +436,19 @@ static int commit_item(struct engine *g, struct item *it)
     in_sp = 1;
     FAILPOINT("commit.savepoint");
     if (it->kind == K_SMALL || it->kind == K_BIG) {
-        /* Already loaded, under any name? */
-        int64_t dup_id = 0;
-        int found = fp_bug("skip_dup_lookup")
-                        ? 0
-                        : ledger_find_loaded(sqlite_sink_db(p->sink), res->sha256, cfg->table,
-                                             &dup_id, err);
-        if (found < 0) {
-            rc = found;
+        if (it->late_hash) {
+            sha256_job_start(&hj, it->fd);
+            hashing = 1;
+        } else if ((rc = check_duplicate(p, it, &row, err)) != 0) {
+            if (rc == 1) {
+                goto done;
+            }
             goto transient;
-        }
-        if (found) {
-            res->status = FILE_DUPLICATE;
-            row.status = "duplicate";
-            row.duplicate_of = dup_id;
-            res->rows_total = res->blank_lines = 0;
-            goto done;
         }
         if ((rc = sqlite_sink_file_begin(p->sink, err)) != 0 ||
             (p->pq != NULL &&
-             (rc = pqsink_file_begin(p->pq, it->name, res->sha256, it->claim, err)) != 0)) {
+             (rc = pqsink_file_begin(p->pq, it->name, hashing ? NULL : res->sha256, it->claim,
+                                     err)) != 0)) {
             goto transient;
         }
         struct load l = {p, it->fd, it->name, 0, &it->rep, 0, res};
@@ -423,6 +474,23 @@ static int commit_item(struct engine *g, struct item *it)
             rc = sl_error_set(&it->ferr, SL_EIO, "lseek: %s", strerror(errno));
         } else {
             rc = load_stream(&l, &it->ferr);
+        }
+        if (hashing) {
+            /* the hash, computed meanwhile; the duplicate check waited for it */
+            hashing = 0;
+            int hrc = sha256_job_join(&hj, res->sha256, &res->size_bytes, err);
+            if (hrc != 0) {
+                rc = hrc;
+                goto transient;
+            }
+            FAILPOINT("commit.hashed");
+            if ((hrc = late_duplicate(p, it, &row, err)) == 1) {
+                goto done;
+            }
+            if (hrc != 0 || (p->pq != NULL && (hrc = pqsink_set_sha(p->pq, res->sha256, err)) != 0)) {
+                rc = hrc;
+                goto transient;
+            }
         }
         if (rc != 0 && sl_errclass(rc) != 'P') {
             sl_error_set(err, rc, "%s: %s", it->name, it->ferr.msg);
@@ -498,6 +566,10 @@ done:
     FAILPOINT("commit.released");
     return 0;
 transient:
+    if (hashing) {
+        struct sl_error ignored = {0};
+        (void)sha256_job_join(&hj, res->sha256, &res->size_bytes, &ignored);
+    }
     it->transient = 1;
     it->rc = rc != 0 ? rc : SL_EIO;
     if (p->pq != NULL) {

@@ -178,8 +178,9 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     (void)err;
     pqsink_abort(s);
     sanitize_stem(name, s->stem, sizeof(s->stem));
-    snprintf(s->sha16, sizeof(s->sha16), "%.16s", sha256);
-    snprintf(s->sha256, sizeof(s->sha256), "%s", sha256);
+    /* not hashed yet (a big input hashed beside its load): a stand-in until pqsink_set_sha */
+    snprintf(s->sha16, sizeof(s->sha16), "%.16s", sha256 != NULL ? sha256 : "unhashed");
+    snprintf(s->sha256, sizeof(s->sha256), "%s", sha256 != NULL ? sha256 : "");
     snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->claim, sizeof(s->claim), "%s", claim);
     s->synced = 0;
@@ -188,10 +189,58 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     return 0;
 }
 
+/* A part's final and temporary paths in folder: "stem-sha16.parquet", and the temporary
+ * ".<final name>.<claim>.tmp" that recovery publishes or deletes by that pattern. */
+static int part_names(const struct pqsink *s, const char *folder, char **tmp, char **final)
+{
+    char fname[256], path[PATH_MAX], t[PATH_MAX];
+    snprintf(fname, sizeof(fname), "%s-%s.parquet", s->stem, s->sha16);
+    snprintf(path, sizeof(path), "%s/%s", folder, fname);
+    snprintf(t, sizeof(t), "%s/.%s.%s.tmp", folder, fname, s->claim);
+    *tmp = strdup(t);
+    *final = strdup(path);
+    if (*tmp == NULL || *final == NULL) {
+        free(*tmp);
+        free(*final);
+        *tmp = *final = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int pqsink_set_sha(struct pqsink *s, const char *sha256, struct sl_error *err)
+{
+    snprintf(s->sha16, sizeof(s->sha16), "%.16s", sha256);
+    snprintf(s->sha256, sizeof(s->sha256), "%s", sha256);
+    for (size_t i = 0; i < s->nparts; i++) {
+        struct part *pt = &s->parts[i];
+        char folder[PATH_MAX], *tmp, *final;
+        snprintf(folder, sizeof(folder), "%s%s%s", s->cfg->parquet_dir, pt->dir[0] ? "/" : "",
+                 pt->dir);
+        if (part_names(s, folder, &tmp, &final) != 0) {
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        /* Renamed before the part is fsynced with its folder (seal): a crash before the
+         * commit leaves a temporary of this claim either way, which recovery deletes. */
+        if (pt->w != NULL && (pq_writer_set_kv(pt->w, "sluice.source_sha256", sha256) != 0 ||
+                              pq_writer_rename(pt->w, tmp) != 0)) {
+            int e = errno;
+            free(tmp);
+            free(final);
+            return sl_error_set(err, SL_EIO, "cannot rename %s: %s", pt->tmp, strerror(e));
+        }
+        free(pt->tmp);
+        free(pt->final);
+        pt->tmp = tmp;
+        pt->final = final;
+    }
+    return 0;
+}
+
 static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
 {
     const struct config *cfg = s->cfg;
-    char folder[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], fname[256];
+    char folder[PATH_MAX];
     int rc;
     if (s->nparts >= cfg->parquet_max_partitions) {
         return sl_error_set(err, SL_ELIMIT,
@@ -216,15 +265,10 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
     if (created) {
         durdirs_reset(); /* a folder (re)appeared: no name below parquet.dir is known durable */
     }
-    snprintf(fname, sizeof(fname), "%s-%s.parquet", s->stem, s->sha16);
-    snprintf(path, sizeof(path), "%s/%s", folder, fname);
-    snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", folder, fname, s->claim);
     struct part *pt = &s->parts[s->nparts];
     memset(pt, 0, sizeof(*pt));
     pt->dir = strdup(dir);
-    pt->tmp = strdup(tmp);
-    pt->final = strdup(path);
-    if (pt->dir == NULL || pt->tmp == NULL || pt->final == NULL) {
+    if (pt->dir == NULL || part_names(s, folder, &pt->tmp, &pt->final) != 0) {
         free(pt->dir);
         free(pt->tmp);
         free(pt->final);

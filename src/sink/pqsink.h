@@ -24,9 +24,12 @@ int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink 
                   struct sl_error *err);
 void pqsink_destroy(struct pqsink *s);
 
-/* Starts a file: name (as it arrived), its sha256 (hex) and the claim that owns the temps. */
+/* Starts a file: name (as it arrived), its sha256 (hex) and the claim that owns the temps.
+ * sha256 NULL: not known yet; pqsink_set_sha gives it before the file is sealed. */
 int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, const char *claim,
                       struct sl_error *err);
+/* The current input's hash, known late: its parts are renamed to the names it gives. */
+int pqsink_set_sha(struct pqsink *s, const char *sha256, struct sl_error *err);
 /* Writes the rows of b whose outcome is BATCH_LOADED. */
 int pqsink_write(struct pqsink *s, const struct batch *b, struct sl_error *err);
 /* Closes every file of this input (their fsyncs: pq_sealed_sync); appends their final

@@ -10,7 +10,8 @@ interop="$root/tests/interop"
 e2e_setup
 
 # The delivery: 5 small files (some rows bad), 1 over the reject ratio (fails), 1 big file
-# (more rows than a batch: streamed, several slots), 1 copy of a small file under another name.
+# (more rows than a batch: streamed, several slots), 1 over 4 MiB and a copy of it, 1 copy of a
+# small file under another name.
 mkdir -p "$E2E_DIR/data"
 (
     cd "$E2E_DIR/data" || exit 1
@@ -18,6 +19,10 @@ mkdir -p "$E2E_DIR/data"
     "$SLUICE" -q gen 1 --rows 30 --bad-ratio 0.7 --seed 52 --out in >/dev/null
     "$SLUICE" -q gen 1 --rows 3500 --seed 53 --out in >/dev/null
     cp -p "small/$(ls small | head -1)" in/zz_copy.csv
+    # over 4 MiB: hashed beside its load (commit.hashed), and a copy caught after its load
+    "$SLUICE" -q gen 1 --rows 56000 --seed 54 --out huge >/dev/null
+    cp -p huge/* in/
+    cp -p huge/* in/zz_huge_copy.csv
     cp -p small/* in/
 )
 CONF='workers: 2
@@ -33,7 +38,7 @@ have_duck() { [ -d "$interop/node_modules/@duckdb/node-api" ]; }
 state() {
     sq "select file_name, status, rows_total, rows_loaded, rows_rejected, rows_duplicate_key,
                coalesce(error_code, '') from sluice_files order by file_name, status;
-        select count(*), count(distinct venta_id), sum(venta_id), round(sum(total), 2) from ventas_near_rt;
+        select count(*), count(distinct venta_id), sum(venta_id % 1000000007), round(sum(total), 2) from ventas_near_rt;
         select count(*), count(distinct line || source_file) from ventas_near_rt_rejects;"
     echo "processed: $(ls ingest/processed | LC_ALL=C sort | tr '\n' ' ')"
     echo "failed: $(ls ingest/failed | LC_ALL=C sort | tr '\n' ' ')"
@@ -77,7 +82,8 @@ sweep() {
 }
 
 points="claim.mkdir claim.renamed prepare.hashed prepare.parsed commit.begin commit.savepoint
-commit.ledger_row load.slot load.slot@3 commit.rows commit.rows@4 commit.failure_recorded
+commit.ledger_row load.slot load.slot@3 commit.rows commit.rows@4 commit.hashed commit.hashed@2
+commit.failure_recorded
 commit.pq_sealed commit.ledger_update commit.released commit.released@5 group.before_commit
 group.after_commit group.pq_renamed group.pq_renamed@3 group.pq_dirs_synced
 group.archived_one group.archived_one@4 group.archived group.dirs_synced group.claim_removed

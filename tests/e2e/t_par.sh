@@ -96,4 +96,36 @@ if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
     expect_eq "Parquet only, parse_threads auto: same Parquet rows (DuckDB)" "$pqrows_auto" "$pqrows_0"
     expect_match "Parquet only: rows were written" "$pqrows_0" '^[1-9][0-9]*\|'
 fi
+
+# A big file (over 4 MiB) is hashed on a thread beside its load: the ledger and the Parquet
+# names carry its real hash, and a copy of it under another name, caught only after its
+# rows were loaded, leaves nothing behind: no rows, rejects, report or Parquet file.
+for cfg in "" "sqlite: {enabled: false}"; do
+    fresh
+    printf '%s\nquality: {max_reject_ratio: 0.5}\n' "$cfg" > sluice.yaml
+    mkdir -p ingest/incoming
+    cp "$E2E_DIR/src/mixed.csv" ingest/incoming/m1.csv
+    run once
+    sha=$(sha256sum "$E2E_DIR/src/mixed.csv" | cut -c1-64)
+    expect_eq "late hash ($cfg): the ledger has the file's sha256" \
+        "$(sq "select status, sha256 from sluice_files where file_name = 'm1.csv'")" "partial|$sha"
+    pq1=$(cd outputs/parquet && find . -type f | sort)
+    expect_match "late hash ($cfg): Parquet names carry the hash" "$pq1" "m1-${sha:0:16}\.parquet"
+    if [ -d "$interop/node_modules/@duckdb/node-api" ]; then
+        expect_eq "late hash ($cfg): the Parquet metadata has the hash (DuckDB)" \
+            "$(node "$interop/kv.mjs" outputs/parquet sluice.source_sha256 2>&1)" "$sha"
+    fi
+    rows1=$(sq "select sum(rows_loaded), (select count(*) from ventas_near_rt_rejects) from sluice_files" 2>/dev/null)
+    cp "$E2E_DIR/src/mixed.csv" ingest/incoming/m2.csv
+    run once
+    expect_eq "late hash ($cfg): the copy is a duplicate of the first" \
+        "$(sq "select status, duplicate_of = (select id from sluice_files where file_name = 'm1.csv'), rows_loaded, rows_rejected, sha256 from sluice_files where file_name = 'm2.csv'")" \
+        "duplicate|1|0|0|$sha"
+    expect_eq "late hash ($cfg): no rows or rejects of the copy" \
+        "$(sq "select sum(rows_loaded), (select count(*) from ventas_near_rt_rejects) from sluice_files" 2>/dev/null)" "$rows1"
+    expect_eq "late hash ($cfg): no Parquet file of the copy, no temporaries" \
+        "$(cd outputs/parquet && find . -type f | sort)" "$pq1"
+    expect_eq "late hash ($cfg): no report of the copy" "$(count_files ingest/failed 'm2*')" 0
+    expect_eq "late hash ($cfg): the copy is archived" "$(count_files ingest/processed 'm2*')" 1
+done
 e2e_done

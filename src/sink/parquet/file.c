@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -141,6 +143,39 @@ static int copy_options(struct pq_writer *w, const struct pq_options *opt)
         }
     }
     return oom ? -1 : 0;
+}
+
+int pq_writer_rename(struct pq_writer *w, const char *path)
+{
+    char *np = strdup(path);
+    if (np == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (rename(w->path, np) != 0) {
+        free(np);
+        return -1;
+    }
+    free(w->path);
+    w->path = np;
+    return 0;
+}
+
+int pq_writer_set_kv(struct pq_writer *w, const char *key, const char *value)
+{
+    for (size_t i = 0; i < w->opt.nkv; i++) {
+        if (strcmp(w->opt.kv_keys[i], key) == 0) {
+            char *v = strdup(value);
+            if (v == NULL) {
+                return -1;
+            }
+            char **vals = (char **)(uintptr_t)w->opt.kv_values; /* copy_options' own */
+            free(vals[i]);
+            vals[i] = v;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static int setup(struct pq_writer *w, const struct pq_column *cols, size_t ncols,

@@ -54,6 +54,12 @@ int pq_writer_open(const char *path, const struct pq_column *cols, size_t ncols,
 int pq_writer_write(struct pq_writer *w, const struct batch *b, size_t from, size_t to,
                     const uint8_t *row_mask, struct sl_error *err);
 
+/* Moves the open file to path (rename) and names it so in errors; -1 with errno. */
+int pq_writer_rename(struct pq_writer *w, const char *path);
+/* Replaces the value of key-value metadata key (written by pq_writer_close); -1 when the
+ * key is not there or out of memory. */
+int pq_writer_set_kv(struct pq_writer *w, const char *key, const char *value);
+
 /* Bytes of encoded pages and dictionaries held for the current row group. */
 size_t pq_writer_buffered(const struct pq_writer *w);
 /* Ends the current row group now (writes it to the file) if it has rows: a caller holding
