@@ -281,6 +281,36 @@ static int keep_best(struct agg *a, const struct sl_value *v, struct sl_error *e
     return 0;
 }
 
+int agg_column(const struct agg *a)
+{
+    if (a->arg == NULL) {
+        return AGG_NO_ARG;
+    }
+    const struct enode *nd = &a->arg->nodes[a->arg->root];
+    return nd->op == OP_COL ? (int)nd->val.u.i : AGG_EXPR;
+}
+
+static int step_value(struct agg *a, struct sl_value v, struct sl_error *err);
+
+int agg_step_cell(struct agg *a, const struct sl_value *cell, struct sl_error *err)
+{
+    /* what evaluating the column node gives (ev_col) */
+    const struct enode *nd = &a->arg->nodes[a->arg->root];
+    struct sl_value v = *cell;
+    if (v.type == SL_T_NULL) {
+        return 0;
+    }
+    if (v.type != nd->type) {
+        ev_coerce(&v, (enum sl_type)nd->type);
+        if (v.type != nd->type) {
+            return sl_error_set(err, SL_EEXPR, "column %lld holds a %s value but the expression "
+                                "was compiled for %s", (long long)nd->val.u.i,
+                                sl_type_name(v.type), sl_type_name((enum sl_type)nd->type));
+        }
+    }
+    return step_value(a, v, err);
+}
+
 int agg_step(struct agg *a, const struct sl_value *row, struct expr_scratch *scratch,
              struct sl_error *err)
 {
@@ -293,6 +323,12 @@ int agg_step(struct agg *a, const struct sl_value *row, struct expr_scratch *scr
     if (rc != 0 || v.type == SL_T_NULL) {
         return rc;
     }
+    return step_value(a, v, err);
+}
+
+static int step_value(struct agg *a, struct sl_value v, struct sl_error *err)
+{
+    int rc = 0;
     ev_coerce(&v, a->type);
     switch (a->fn) {
     case FN_SUM:

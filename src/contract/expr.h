@@ -49,6 +49,14 @@ int agg_compile(const char *src, const struct expr_col *cols, size_t ncols, stru
 /* Feeds one row; returns 0 or an SL_E* code (out-of-memory, eval error). */
 int agg_step(struct agg *a, const struct sl_value *row, struct expr_scratch *scratch,
              struct sl_error *err);
+/* The row column a's argument is, when it is a bare column ("sum(total)"): such an
+ * aggregate can be fed the column's value directly.  AGG_NO_ARG for count(), AGG_EXPR for
+ * any other argument. */
+#define AGG_NO_ARG (-2)
+#define AGG_EXPR (-1)
+int agg_column(const struct agg *a);
+/* agg_step for an aggregate whose agg_column is >= 0: v is that column's value. */
+int agg_step_cell(struct agg *a, const struct sl_value *v, struct sl_error *err);
 /* The result so far: int for count/count_distinct, and sums of ints; num for avg and sums of
  * numbers; min/max keep their input type; null when no non-null input was seen (except count). */
 void agg_result(const struct agg *a, struct sl_value *out);

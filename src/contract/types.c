@@ -59,8 +59,20 @@ int types_parse_int(const char *s, size_t n, int64_t *out)
     if (i == n) {
         return TYPES_ESYNTAX;
     }
-    uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     uint64_t v = 0;
+    if (n - i <= 18) {
+        /* at most 18 digits cannot overflow: no range check per digit */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9) {
+                return TYPES_ESYNTAX;
+            }
+            v = v * 10 + d;
+        }
+        *out = neg ? -(int64_t)v : (int64_t)v;
+        return 0;
+    }
+    uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     int overflow = 0;
     for (; i < n; i++) {
         unsigned d = (unsigned)(unsigned char)s[i] - '0';
@@ -695,7 +707,59 @@ size_t types_format_datetime(int64_t us, char *buf, size_t cap)
     return copy_out(buf, cap, tmp, k);
 }
 
+/* A format whose output depends on the day alone (no %H %M %S %f %T): its last result is
+ * kept per thread, since consecutive rows mostly fall on the same day (year-month
+ * partition keys computed for every row). */
+#define STRFTIME_MEMO_FMT 32
+struct strftime_memo {
+    char fmt[STRFTIME_MEMO_FMT];
+    int32_t days;
+    int len; /* 0: empty */
+    char out[64];
+};
+static _Thread_local struct strftime_memo memo;
+
+static int date_only(const char *fmt, size_t *n)
+{
+    size_t i = 0;
+    int ok = 1;
+    for (; fmt[i] != '\0'; i++) {
+        if (fmt[i] == '%' && fmt[i + 1] != '\0') {
+            i++;
+            ok &= strchr("HMSfT", fmt[i]) == NULL;
+        }
+    }
+    *n = i;
+    return ok;
+}
+
+static int strftime_parts(int64_t us, const char *fmt, char *buf, size_t cap);
+
 int types_strftime(int64_t us, const char *fmt, char *buf, size_t cap)
+{
+    size_t flen;
+    if (!date_only(fmt, &flen) || flen >= STRFTIME_MEMO_FMT) {
+        return strftime_parts(us, fmt, buf, cap);
+    }
+    int32_t days = (int32_t)floor_div(us, US_PER_DAY);
+    if (memo.len > 0 && memo.days == days && memcmp(memo.fmt, fmt, flen + 1) == 0) {
+        if ((size_t)memo.len + 1 > cap) {
+            return -1;
+        }
+        memcpy(buf, memo.out, (size_t)memo.len + 1);
+        return memo.len;
+    }
+    int len = strftime_parts(us, fmt, buf, cap);
+    if (len > 0 && (size_t)len < sizeof(memo.out)) {
+        memcpy(memo.fmt, fmt, flen + 1);
+        memcpy(memo.out, buf, (size_t)len + 1);
+        memo.days = days;
+        memo.len = len;
+    }
+    return len;
+}
+
+static int strftime_parts(int64_t us, const char *fmt, char *buf, size_t cap)
 {
     struct dt_parts p;
     split_us(us, &p);

@@ -54,6 +54,15 @@ static void test_int_ok(void **state)
     assert_true(v == INT64_MIN);
     assert_int_equal(pint("00000000000000000000000000009223372036854775807", &v), 0);
     assert_true(v == INT64_MAX);
+    /* both sides of the 18-digit fast path */
+    assert_int_equal(pint("999999999999999999", &v), 0);
+    assert_true(v == INT64_C(999999999999999999));
+    assert_int_equal(pint("-999999999999999999", &v), 0);
+    assert_true(v == -INT64_C(999999999999999999));
+    assert_int_equal(pint("1000000000000000000", &v), 0);
+    assert_true(v == INT64_C(1000000000000000000));
+    assert_int_equal(pint("-1795829181596340", &v), 0);
+    assert_true(v == -INT64_C(1795829181596340));
 }
 
 static void test_int_errors(void **state)
@@ -508,6 +517,38 @@ static void test_format_date_datetime(void **state)
     }
 }
 
+/* The per-thread memo of day-only formats: every answer equals a fresh computation, when
+ * the day, the format or the format's bytes (same buffer, new text) change. */
+static void test_strftime_memo(void **state)
+{
+    (void)state;
+    char buf[64], fmt[16];
+    int64_t d0 = (int64_t)types_days_from_civil(2024, 12, 31) * US_PER_DAY;
+    strcpy(fmt, "%Y-%m");
+    assert_int_equal(types_strftime(d0 + 1, fmt, buf, sizeof(buf)), 7);
+    assert_string_equal(buf, "2024-12");
+    assert_int_equal(types_strftime(d0 + US_PER_DAY - 1, fmt, buf, sizeof(buf)), 7);
+    assert_string_equal(buf, "2024-12");
+    assert_int_equal(types_strftime(d0 + US_PER_DAY, fmt, buf, sizeof(buf)), 7);
+    assert_string_equal(buf, "2025-01");
+    strcpy(fmt, "%d/%m");     /* same buffer, same day */
+    types_strftime(d0 + US_PER_DAY, fmt, buf, sizeof(buf));
+    assert_string_equal(buf, "01/01");
+    strcpy(fmt, "%d/%m %H"); /* a time field: never from the memo */
+    types_strftime(d0 + US_PER_DAY + 3600 * INT64_C(1000000), fmt, buf, sizeof(buf));
+    assert_string_equal(buf, "01/01 01");
+    types_strftime(d0 + US_PER_DAY + 7200 * INT64_C(1000000), fmt, buf, sizeof(buf));
+    assert_string_equal(buf, "01/01 02");
+    strcpy(fmt, "%Y");        /* before 1970: the day is floored, not truncated */
+    types_strftime(-1, fmt, buf, sizeof(buf));
+    assert_string_equal(buf, "1969");
+    types_strftime(0, fmt, buf, sizeof(buf));
+    assert_string_equal(buf, "1970");
+    /* a memo hit still respects the caller's buffer */
+    assert_int_equal(types_strftime(0, fmt, buf, 4), -1);
+    assert_int_equal(types_strftime(0, fmt, buf, 5), 4);
+}
+
 static void test_strftime(void **state)
 {
     (void)state;
@@ -606,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_datetime_custom),
         cmocka_unit_test(test_format_date_datetime),
         cmocka_unit_test(test_strftime),
+        cmocka_unit_test(test_strftime_memo),
         cmocka_unit_test(test_format_num),
     };
     return cmocka_run_group_tests_name("types", tests, NULL, NULL);

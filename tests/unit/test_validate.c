@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "contract/validate.h"
 #include "core/config.h"
@@ -241,6 +242,87 @@ static void test_metrics(void **state)
     sb_free(&sb);
 }
 
+/* Metrics of the rows below with the given metrics block: plan_metrics_step's direct path
+ * (every metric count() or of a bare column) or, with one more metric that is not, the
+ * evaluator's.  Rows 2 and 5 are not loaded. */
+static void metrics_of(const char *metrics, struct strbuf *out)
+{
+    static const char *const lines[] = {
+        "a,1,3,2.5,ABC,hey,red,2025-01-01,2025-01-01 10:00:00,true",
+        "a,2,NA,NA,NA,NA,NA,NA,NA,NA",
+        "b,3,7,0.5,ABD,hi,green,2024-02-29,2024-02-29 23:59:59.5,false",
+        "c,4,9,8.75,ABE,hola,red,1999-12-31,,1",
+        "d,5,2,1.5,ABF,zz,green,2030-12-31,1970-01-01 00:00:00,0",
+        "e,6,4,0.5,ABG,ab,green,,2000-01-01 00:00:00,",
+    };
+    struct strbuf y = STRBUF_INIT;
+    const char *cut = strstr(yaml, "metrics:\n");
+    sb_add(&y, yaml, (size_t)(cut - yaml));
+    sb_adds(&y, "metrics:\n");
+    sb_adds(&y, metrics);
+    struct config *cfg = NULL;
+    struct plan *p = NULL;
+    struct sl_error err = {0};
+    assert_int_equal(config_load_string(y.p, y.len, "m.yaml", NULL, &cfg, &err), 0);
+    assert_int_equal(plan_create(cfg, &p, &err), 0);
+    struct validator *v = validator_create(p);
+    enum sl_type *types = plan_types(p);
+    struct batch *b = batch_create(types, p->ncols, 64);
+    free(types);
+    struct reject rej = {0};
+    char buf[2048];
+    size_t k = (size_t)snprintf(buf, sizeof(buf), "%s", header);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s\n", lines[i]);
+    }
+    struct csv_mem_src src = {buf, k, 0, 0};
+    struct csv_reader *r = csv_reader_create(NULL, csv_mem_read, &src);
+    struct csv_record rec;
+    assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+    assert_int_equal(validator_header(v, &rec, &err), 0);
+    while (csv_reader_next(r, &rec, &err) == 1) {
+        assert_int_equal(validator_row(v, &rec, b, &rej, &err), 1);
+    }
+    assert_int_equal((int)b->nrows, 6);
+    memset(b->outcome, BATCH_LOADED, b->nrows);
+    b->outcome[1] = b->outcome[4] = BATCH_DUP_SKIP;
+    plan_metrics_reset(p);
+    assert_int_equal(plan_metrics_step(p, b, &err), 0);
+    assert_int_equal(plan_metrics_json(p, out), 0);
+    csv_reader_destroy(r);
+    batch_destroy(b);
+    validator_destroy(v);
+    plan_destroy(p);
+    config_destroy(cfg);
+    sb_free(&rej.msg);
+    sb_free(&y);
+}
+
+static void test_metrics_direct_equals_evaluated(void **state)
+{
+    (void)state;
+    static const char common[] =
+        "  rows: 'count()'\n  cx: 'count(x)'\n  sx: 'sum(x)'\n  an: 'avg(n)'\n"
+        "  sn: 'sum(n)'\n  wmin: 'min(word)'\n  dmax: 'max(d)'\n  tmin: 'min(t)'\n"
+        "  bmax: 'max(b)'\n  colors: 'count_distinct(color)'\n  xs: 'count_distinct(x)'\n"
+        "  sd: 'sum(dbl)'\n  yr: 'max(yr)'\n";
+    struct strbuf direct = STRBUF_INIT, evaluated = STRBUF_INIT, want = STRBUF_INIT;
+    metrics_of(common, &direct);
+    char more[sizeof(common) + 64];
+    snprintf(more, sizeof(more), "%s  z: 'sum(n + 0)'\n", common);
+    metrics_of(more, &evaluated);
+    sb_add(&want, direct.p, direct.len - 1); /* without the closing brace */
+    sb_adds(&want, ",\"z\":23}");
+    assert_string_equal(sb_cstr(&evaluated), sb_cstr(&want));
+    assert_string_equal(sb_cstr(&direct),
+                        "{\"rows\":4,\"cx\":4,\"sx\":12.25,\"an\":5.75,\"sn\":23,\"wmin\":\"ab\","
+                        "\"dmax\":\"2025-01-01\",\"tmin\":\"2000-01-01 00:00:00\",\"bmax\":true,"
+                        "\"colors\":2,\"xs\":3,\"sd\":46,\"yr\":2025}");
+    sb_free(&direct);
+    sb_free(&evaluated);
+    sb_free(&want);
+}
+
 static void test_bad_expressions_are_config_errors(void **state)
 {
     (void)state;
@@ -269,6 +351,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uniqueness_within_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+        cmocka_unit_test(test_metrics_direct_equals_evaluated),
         cmocka_unit_test(test_bad_expressions_are_config_errors),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
