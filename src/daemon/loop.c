@@ -6,6 +6,7 @@
  * Scheduled jobs (jobs.c) have their timers in the same heap and run on the loop.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,14 @@ static int arm_timerfd(struct daemon *d)
     return timerfd_settime(d->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* Something for the loop (a new file, a signal, a timer): idle-time work stops. */
+static int events_waiting(void *ctx)
+{
+    const struct daemon *d = ctx;
+    struct pollfd pfd = {.fd = d->epfd, .events = POLLIN};
+    return d->stopping || poll(&pfd, 1, 0) > 0;
+}
+
 static int loop(struct daemon *d, struct sl_error *err)
 {
     struct epoll_event evs[4];
@@ -244,6 +253,7 @@ static int loop(struct daemon *d, struct sl_error *err)
         if (arm_timerfd(d) != 0) {
             return sl_error_set(err, SL_EIO, "timerfd_settime: %s", strerror(errno));
         }
+        pipeline_idle(d->pipe, events_waiting, d);
         int n = epoll_wait(d->epfd, evs, 4, -1);
         if (n < 0) {
             if (errno == EINTR) {

@@ -137,6 +137,13 @@ out:
     return rc;
 }
 
+void pipeline_idle(struct pipeline *p, int (*busy)(void *), void *ctx)
+{
+    if (p != NULL && p->pq != NULL) {
+        pqsink_idle(p->pq, busy, ctx);
+    }
+}
+
 void pipeline_set_stop_check(struct pipeline *p, int (*fn)(void *), void *ctx)
 {
     p->stop_fn = fn;

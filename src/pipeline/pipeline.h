@@ -71,6 +71,9 @@ int pipeline_give_up(struct pipeline *p, const char *name, const struct sl_error
  * is abandoned (rolled back, the input put back in incoming/, SL_ECANCELED), so a stop
  * request never waits for a whole big file. */
 void pipeline_set_stop_check(struct pipeline *p, int (*fn)(void *), void *ctx);
+/* Idle-time work (the daemon, before it waits): what the next file will need is made ready,
+ * stopping as soon as busy(ctx) says work is waiting. */
+void pipeline_idle(struct pipeline *p, int (*busy)(void *), void *ctx);
 
 /* Validates path without writing anything; prints a report to stdout (up to max_errors
  * rejects).  Returns 0 with res filled, or an error. */

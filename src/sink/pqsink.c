@@ -20,6 +20,7 @@
 #include "core/failpoint.h"
 #include "core/fs.h"
 #include "sink/parquet/parquet.h"
+#include "sink/spares.h"
 
 
 struct part {
@@ -58,9 +59,17 @@ struct pqsink {
     int prev_part;
 };
 
+#define SPARES_IDLE 8 /* inodes made ahead: the parts of a file spread over 8 partitions */
+
+void pqsink_idle(const struct pqsink *s, int (*busy)(void *), void *ctx)
+{
+    spares_fill(s->cfg->parquet_dir, SPARES_IDLE, busy, ctx);
+}
+
 void pqsink_destroy(struct pqsink *s)
 {
     pq_comp_pool_free();
+    spares_drop();
     durdirs_reset();
     if (s == NULL) {
         return;
@@ -299,6 +308,7 @@ static int part_writer(const struct pqsink *s, struct part *pt, struct sl_error 
         .kv_keys = keys,
         .kv_values = vals,
         .defer_sync = 1, /* pq_sealed_sync, before the group's COMMIT (or sync_part) */
+        .create = spares_create, /* an inode made ahead while idle, when there is one */
     };
     return pq_writer_open(pt->tmp, s->pqcols, s->ndata, &opt, &pt->w, err);
 }

@@ -23,6 +23,9 @@ struct pqsink;
 int pqsink_create(const struct config *cfg, const struct plan *p, struct pqsink **out,
                   struct sl_error *err);
 void pqsink_destroy(struct pqsink *s);
+/* Work for idle time (the daemon, nothing to do): files for the next parts are made ahead
+ * (spares.h), until busy(ctx) says work is waiting. */
+void pqsink_idle(const struct pqsink *s, int (*busy)(void *), void *ctx);
 
 /* Starts a file: name (as it arrived), its sha256 (hex) and the claim that owns the temps.
  * sha256 NULL: not known yet; pqsink_set_sha gives it before the file is sealed. */

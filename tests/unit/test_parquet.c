@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,14 @@
 #include "sink/parquet/internal.h"
 #include "sink/parquet/parquet.h"
 #include "sink/parquet/pqread.h"
+#include "sink/spares.h"
+
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
 
 static char dir[256];
 static int keep;
@@ -687,6 +696,65 @@ static void test_empty_file(void **state)
     }
 }
 
+static int always_busy(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+/* Files made ahead (spares.c): a writer's file created from a spare is a complete, named
+ * file; an existing name is EEXIST and leaves the spare unused; a busy check stops the
+ * fill; spares of another folder are dropped; with none held, a plain create. */
+static void test_spares(void **state)
+{
+    (void)state;
+    char path[512], path2[512];
+    struct sl_error err = {0};
+    spares_drop();
+    spares_fill(dir, 3, always_busy, NULL);
+    assert_int_equal(spares_held(), 0);
+    spares_fill(dir, 3, NULL, NULL);
+    assert_int_equal(spares_held(), 3); /* /tmp: ext4 or tmpfs, both have O_TMPFILE */
+    tpath(path, sizeof(path), "spare");
+    struct pq_options opt = {.create = spares_create};
+    struct pq_writer *w;
+    assert_int_equal(pq_writer_open(path, all_cols, 9, &opt, &w, &err), 0);
+    assert_int_equal(spares_held(), 2);
+    uint64_t rows = 99;
+    assert_int_equal(pq_writer_close(w, &rows, &err), 0);
+    struct written wr;
+    wr.data = slurp(path, &wr.len);
+    assert_int_equal(pqr_open(&wr.f, wr.data, wr.len, &err), 0);
+    assert_int_equal(wr.f.ncols, 9);
+    written_free(&wr);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_nlink, 1);
+    assert_int_equal(st.st_mode & 0777, 0640 & ~current_umask());
+    /* the name is taken: EEXIST, nothing overwritten */
+    assert_int_equal(spares_create(path, 0640), -1);
+    assert_int_equal(errno, EEXIST);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 8);
+    /* another folder: the spares of the first are dropped */
+    snprintf(path2, sizeof(path2), "%s/sub", dir);
+    assert_int_equal(mkdir(path2, 0750), 0);
+    spares_fill(path2, 1, NULL, NULL);
+    assert_int_equal(spares_held(), 1);
+    spares_drop();
+    assert_int_equal(spares_held(), 0);
+    /* none held: a plain create */
+    snprintf(path2, sizeof(path2), "%s/sub/plain", dir);
+    int fd = spares_create(path2, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(stat(path2, &st), 0);
+    unlink(path2);
+    snprintf(path2, sizeof(path2), "%s/sub", dir);
+    rmdir(path2);
+    unlink(path);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -795,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_many_row_groups_and_mask),
         cmocka_unit_test(test_wide_row_groups),
         cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_spares),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("parquet", tests, setup_dir, teardown_dir);

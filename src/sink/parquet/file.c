@@ -232,7 +232,9 @@ int pq_writer_open(const char *path, const struct pq_column *cols, size_t ncols,
         rc = sl_error_set(err, SL_ENOMEM, "parquet %s: out of memory", path);
         goto out;
     }
-    w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    w->fd = opt != NULL && opt->create != NULL
+                ? opt->create(path, 0640)
+                : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (w->fd < 0) {
         rc = sl_error_set(err, SL_EIO, "parquet %s: cannot create: %s", path,
                           strerror(errno));

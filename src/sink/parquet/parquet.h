@@ -36,6 +36,8 @@ struct pq_options {
     size_t nkv;            /* key-value metadata pairs (keys should be unique) */
     const char *const *kv_keys;
     const char *const *kv_values; /* an entry may be NULL: key without value */
+    int (*create)(const char *path, int mode); /* makes the new file: an fd, or -1 and
+                              errno (EEXIST when it exists); NULL: open(O_CREAT|O_EXCL) */
     int defer_sync;        /* close starts writeback but does not fsync: the caller fsyncs
                               the file later (many files then share one journal commit) */
 };
