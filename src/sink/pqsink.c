@@ -301,7 +301,7 @@ static int part_writer(const struct pqsink *s, struct part *pt, struct sl_error 
     const char *vals[] = {s->contract_json, s->name, s->sha256};
     struct pq_options opt = {
         .codec = (enum pq_codec)cfg->parquet_codec,
-        .zstd_level = getenv("SL_ZL") ? atoi(getenv("SL_ZL")) : 1,
+        .zstd_level = 1,
         .row_group_rows = cfg->parquet_row_group_rows,
         .created_by = "sluice version " SLUICE_VERSION,
         .nkv = 3,
