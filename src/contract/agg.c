@@ -295,18 +295,10 @@ static int step_value(struct agg *a, struct sl_value v, struct sl_error *err);
 int agg_step_cell(struct agg *a, const struct sl_value *cell, struct sl_error *err)
 {
     /* what evaluating the column node gives (ev_col) */
-    const struct enode *nd = &a->arg->nodes[a->arg->root];
     struct sl_value v = *cell;
-    if (v.type == SL_T_NULL) {
-        return 0;
-    }
-    if (v.type != nd->type) {
-        ev_coerce(&v, (enum sl_type)nd->type);
-        if (v.type != nd->type) {
-            return sl_error_set(err, SL_EEXPR, "column %lld holds a %s value but the expression "
-                                "was compiled for %s", (long long)nd->val.u.i,
-                                sl_type_name(v.type), sl_type_name((enum sl_type)nd->type));
-        }
+    int rc = ev_col_value(&a->arg->nodes[a->arg->root], &v, err);
+    if (rc != 0 || v.type == SL_T_NULL) {
+        return rc;
     }
     return step_value(a, v, err);
 }

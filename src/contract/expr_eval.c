@@ -162,18 +162,23 @@ static void set_tv(struct sl_value *out, int tv)
     }
 }
 
-static int ev_col(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
+int ev_col_value(const struct enode *nd, struct sl_value *v, struct sl_error *err)
 {
-    *out = cx->row[nd->val.u.i];
-    if (out->type != nd->type && out->type != SL_T_NULL) {
-        ev_coerce(out, (enum sl_type)nd->type);
-        if (out->type != nd->type) {
-            return ev_fail(cx, "column %lld holds a %s value but the expression was compiled "
-                               "for %s", (long long)nd->val.u.i, sl_type_name(out->type),
-                           sl_type_name((enum sl_type)nd->type));
+    if (v->type != nd->type && v->type != SL_T_NULL) {
+        ev_coerce(v, (enum sl_type)nd->type);
+        if (v->type != nd->type) {
+            return sl_error_set(err, SL_EEXPR, "column %lld holds a %s value but the expression "
+                                "was compiled for %s", (long long)nd->val.u.i,
+                                sl_type_name(v->type), sl_type_name((enum sl_type)nd->type));
         }
     }
     return 0;
+}
+
+static int ev_col(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
+{
+    *out = cx->row[nd->val.u.i];
+    return ev_col_value(nd, out, cx->err);
 }
 
 static double num_of(const struct sl_value *v)

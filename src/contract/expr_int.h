@@ -252,6 +252,9 @@ int ev_call(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out);
 int ev_fail(struct ev_ctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Converts an int to number or a date to datetime when the static type asks for it. */
 void ev_coerce(struct sl_value *v, enum sl_type type);
+/* Column node nd's value v (the row's cell) as the node's static type: coerced, or an
+ * SL_EEXPR error when it cannot be.  Nulls stay null. */
+int ev_col_value(const struct enode *nd, struct sl_value *v, struct sl_error *err);
 
 /* Evaluates node idx (used by expr_eval and by constant folding at compile time). */
 int expr_eval_node(const struct expr *e, size_t idx, const struct sl_value *row,

@@ -198,6 +198,12 @@ int pqsink_file_begin(struct pqsink *s, const char *name, const char *sha256, co
     return 0;
 }
 
+/* The folder of partition dir ("anio=2025/mes=2025-04", "" unpartitioned). */
+static void part_folder(const struct pqsink *s, const char *dir, char *folder, size_t cap)
+{
+    snprintf(folder, cap, "%s%s%s", s->cfg->parquet_dir, dir[0] ? "/" : "", dir);
+}
+
 /* A part's final and temporary paths in folder: "stem-sha16.parquet", and the temporary
  * ".<final name>.<claim>.tmp" that recovery publishes or deletes by that pattern. */
 static int part_names(const struct pqsink *s, const char *folder, char **tmp, char **final)
@@ -224,8 +230,7 @@ int pqsink_set_sha(struct pqsink *s, const char *sha256, struct sl_error *err)
     for (size_t i = 0; i < s->nparts; i++) {
         struct part *pt = &s->parts[i];
         char folder[PATH_MAX], *tmp, *final;
-        snprintf(folder, sizeof(folder), "%s%s%s", s->cfg->parquet_dir, pt->dir[0] ? "/" : "",
-                 pt->dir);
+        part_folder(s, pt->dir, folder, sizeof(folder));
         if (part_names(s, folder, &tmp, &final) != 0) {
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         }
@@ -266,7 +271,7 @@ static int open_part(struct pqsink *s, const char *dir, struct sl_error *err)
         s->parts = np;
         s->capparts = ncap;
     }
-    snprintf(folder, sizeof(folder), "%s%s%s", cfg->parquet_dir, dir[0] ? "/" : "", dir);
+    part_folder(s, dir, folder, sizeof(folder));
     int created = 0;
     if ((rc = fs_mkdir_p_created(folder, &created, err)) != 0) {
         return rc;
