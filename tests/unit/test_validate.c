@@ -44,12 +44,13 @@ struct fixture {
     struct reject rej;
 };
 
-static int setup(void **state)
+/* Config, plan, validator and a 64-row batch for the YAML text y (n bytes). */
+static struct fixture *fixture_new(const char *y, size_t n)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct sl_error err = {0};
     assert_non_null(f);
-    assert_int_equal(config_load_string(yaml, sizeof(yaml) - 1, "t.yaml", NULL, &f->cfg, &err), 0);
+    assert_int_equal(config_load_string(y, n, "t.yaml", NULL, &f->cfg, &err), 0);
     assert_int_equal(plan_create(f->cfg, &f->plan, &err), 0);
     f->val = validator_create(f->plan);
     enum sl_type *types = plan_types(f->plan);
@@ -57,19 +58,28 @@ static int setup(void **state)
     free(types);
     assert_non_null(f->val);
     assert_non_null(f->batch);
-    *state = f;
-    return 0;
+    return f;
 }
 
-static int teardown(void **state)
+static void fixture_free(struct fixture *f)
 {
-    struct fixture *f = *state;
     batch_destroy(f->batch);
     validator_destroy(f->val);
     plan_destroy(f->plan);
     config_destroy(f->cfg);
     sb_free(&f->rej.msg);
     free(f);
+}
+
+static int setup(void **state)
+{
+    *state = fixture_new(yaml, sizeof(yaml) - 1);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_free(*state);
     return 0;
 }
 
@@ -260,16 +270,8 @@ static void metrics_of(const char *metrics, struct strbuf *out)
     sb_add(&y, yaml, (size_t)(cut - yaml));
     sb_adds(&y, "metrics:\n");
     sb_adds(&y, metrics);
-    struct config *cfg = NULL;
-    struct plan *p = NULL;
+    struct fixture *f = fixture_new(y.p, y.len);
     struct sl_error err = {0};
-    assert_int_equal(config_load_string(y.p, y.len, "m.yaml", NULL, &cfg, &err), 0);
-    assert_int_equal(plan_create(cfg, &p, &err), 0);
-    struct validator *v = validator_create(p);
-    enum sl_type *types = plan_types(p);
-    struct batch *b = batch_create(types, p->ncols, 64);
-    free(types);
-    struct reject rej = {0};
     char buf[2048];
     size_t k = (size_t)snprintf(buf, sizeof(buf), "%s", header);
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -279,22 +281,19 @@ static void metrics_of(const char *metrics, struct strbuf *out)
     struct csv_reader *r = csv_reader_create(NULL, csv_mem_read, &src);
     struct csv_record rec;
     assert_int_equal(csv_reader_next(r, &rec, &err), 1);
-    assert_int_equal(validator_header(v, &rec, &err), 0);
+    assert_int_equal(validator_header(f->val, &rec, &err), 0);
     while (csv_reader_next(r, &rec, &err) == 1) {
-        assert_int_equal(validator_row(v, &rec, b, &rej, &err), 1);
+        assert_int_equal(validator_row(f->val, &rec, f->batch, &f->rej, &err), 1);
     }
+    struct batch *b = f->batch;
     assert_int_equal((int)b->nrows, 6);
     memset(b->outcome, BATCH_LOADED, b->nrows);
     b->outcome[1] = b->outcome[4] = BATCH_DUP_SKIP;
-    plan_metrics_reset(p);
-    assert_int_equal(plan_metrics_step(p, b, &err), 0);
-    assert_int_equal(plan_metrics_json(p, out), 0);
+    plan_metrics_reset(f->plan);
+    assert_int_equal(plan_metrics_step(f->plan, b, &err), 0);
+    assert_int_equal(plan_metrics_json(f->plan, out), 0);
     csv_reader_destroy(r);
-    batch_destroy(b);
-    validator_destroy(v);
-    plan_destroy(p);
-    config_destroy(cfg);
-    sb_free(&rej.msg);
+    fixture_free(f);
     sb_free(&y);
 }
 
