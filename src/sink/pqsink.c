@@ -236,12 +236,16 @@ int pqsink_set_sha(struct pqsink *s, const char *sha256, struct sl_error *err)
         }
         /* Renamed before the part is fsynced with its folder (seal): a crash before the
          * commit leaves a temporary of this claim either way, which recovery deletes. */
-        if (pt->w != NULL && (pq_writer_set_kv(pt->w, "sluice.source_sha256", sha256) != 0 ||
-                              pq_writer_rename(pt->w, tmp) != 0)) {
-            int e = errno;
+        int rc = 0;
+        if (pt->w != NULL && pq_writer_set_kv(pt->w, "sluice.source_sha256", sha256) != 0) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        } else if (pt->w != NULL && pq_writer_rename(pt->w, tmp) != 0) {
+            rc = sl_error_set(err, SL_EIO, "cannot rename %s: %s", pt->tmp, strerror(errno));
+        }
+        if (rc != 0) {
             free(tmp);
             free(final);
-            return sl_error_set(err, SL_EIO, "cannot rename %s: %s", pt->tmp, strerror(e));
+            return rc;
         }
         free(pt->tmp);
         free(pt->final);
