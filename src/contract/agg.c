@@ -6,6 +6,7 @@
  * in the aggregate's own arena.  Null inputs are skipped.
  */
 #include "contract/expr_int.h"
+#include "core/batch.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -389,4 +390,78 @@ void agg_result(const struct agg *a, struct sl_value *out)
         }
         return;
     }
+}
+
+/* The typed loops cover what metrics mostly are: count, sum, avg or count_distinct of a
+ * number or integer column whose type the argument already has (ev_col_value and ev_coerce
+ * would change nothing).  Anything else goes a cell at a time through agg_step_cell. */
+int agg_step_column(struct agg *a, const struct batch *b, size_t col, struct sl_error *err)
+{
+    const struct column *c = &b->cols[col];
+    if (a->arg == NULL) {
+        for (size_t r = 0; r < b->nrows; r++) {
+            a->count += b->outcome[r] == BATCH_LOADED;
+        }
+        return 0;
+    }
+    enum sl_type t = c->type;
+    int typed = (t == SL_T_NUM || t == SL_T_INT) && a->arg->nodes[a->arg->root].type == t
+                && a->type == t
+                && (a->fn == FN_COUNT || a->fn == FN_SUM || a->fn == FN_AVG
+                    || a->fn == FN_COUNT_DISTINCT);
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (b->outcome[r] != BATCH_LOADED) {
+            continue;
+        }
+        int rc;
+        if (!typed) {
+            struct sl_value v;
+            batch_get(b, r, col, &v);
+            rc = agg_step_cell(a, &v, err);
+            if (rc != 0) {
+                return rc;
+            }
+            continue;
+        }
+        if (c->null[r] != 0) {
+            continue;
+        }
+        switch (a->fn) {
+        case FN_SUM:
+            if (t == SL_T_INT) {
+                int64_t next;
+                if (__builtin_add_overflow(a->isum, c->v.i64[r], &next)) {
+                    return sl_error_set(err, SL_EEXPR, "integer overflow in sum()");
+                }
+                a->isum = next;
+            } else {
+                neumaier_add(a, c->v.f64[r]);
+                if (!isfinite(a->sum)) {
+                    return sl_error_set(err, SL_EEXPR, "number out of range in sum()");
+                }
+            }
+            break;
+        case FN_AVG:
+            neumaier_add(a, t == SL_T_INT ? (double)c->v.i64[r] : c->v.f64[r]);
+            break;
+        case FN_COUNT_DISTINCT: {
+            struct sl_value v = {.type = t};
+            if (t == SL_T_INT) {
+                v.u.i = c->v.i64[r];
+            } else {
+                v.u.d = c->v.f64[r];
+            }
+            rc = set_add(a, &v, err);
+            if (rc != 0) {
+                return rc;
+            }
+            a->count = (int64_t)a->tab_used;
+            continue;
+        }
+        default: /* FN_COUNT */
+            break;
+        }
+        a->count++;
+    }
+    return 0;
 }

@@ -57,6 +57,10 @@ int agg_step(struct agg *a, const struct sl_value *row, struct expr_scratch *scr
 int agg_column(const struct agg *a);
 /* agg_step for an aggregate whose agg_column is >= 0: v is that column's value. */
 int agg_step_cell(struct agg *a, const struct sl_value *v, struct sl_error *err);
+/* agg_step_cell with the values of column col (agg_column's, or any column for count())
+ * of every row of b whose outcome is BATCH_LOADED, in row order. */
+struct batch;
+int agg_step_column(struct agg *a, const struct batch *b, size_t col, struct sl_error *err);
 /* The result so far: int for count/count_distinct, and sums of ints; num for avg and sums of
  * numbers; min/max keep their input type; null when no non-null input was seen (except count). */
 void agg_result(const struct agg *a, struct sl_value *out);

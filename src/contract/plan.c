@@ -159,24 +159,12 @@ enum sl_type *plan_types(const struct plan *p)
 
 static int metrics_direct(struct plan *p, const struct batch *b, struct sl_error *err)
 {
-    size_t n = p->cfg->nmetrics;
-    for (size_t r = 0; r < b->nrows; r++) {
-        if (b->outcome[r] != BATCH_LOADED) {
-            continue;
-        }
-        for (size_t m = 0; m < n; m++) {
-            struct agg *a = p->metrics[m];
-            int c = agg_column(a);
-            if (c == AGG_NO_ARG) {
-                agg_step(a, NULL, NULL, err); /* count(): cannot fail */
-                continue;
-            }
-            struct sl_value v;
-            batch_get(b, r, (size_t)c, &v);
-            int rc = agg_step_cell(a, &v, err);
-            if (rc != 0) {
-                return rc;
-            }
+    for (size_t m = 0; m < p->cfg->nmetrics; m++) {
+        struct agg *a = p->metrics[m];
+        int c = agg_column(a);
+        int rc = agg_step_column(a, b, c == AGG_NO_ARG ? 0 : (size_t)c, err);
+        if (rc != 0) {
+            return rc;
         }
     }
     return 0;
@@ -188,8 +176,8 @@ int plan_metrics_step(struct plan *p, const struct batch *b, struct sl_error *er
     if (cfg->nmetrics == 0) {
         return 0;
     }
-    /* Every aggregate count() or of a bare column ("sum(total)"): each row's cells go
-     * straight to them, in the same order, without a whole row or the evaluator. */
+    /* Every aggregate count() or of a bare column ("sum(total)"): each one takes its
+     * column's loaded cells straight from the batch, without a whole row or the evaluator. */
     int direct = 1;
     for (size_t m = 0; m < cfg->nmetrics && direct; m++) {
         direct = agg_column(p->metrics[m]) != AGG_EXPR;

@@ -15,7 +15,7 @@
 
 #include "core/batch.h"
 #include "core/error.h"
-#include "sink/parquet/internal.h"
+#include "sink/parquet/writer_int.h"
 #include "sink/parquet/parquet.h"
 #include "sink/parquet/pqread.h"
 #include "sink/spares.h"
@@ -573,6 +573,89 @@ static void test_dictionary_fallback(void **state)
     batch_destroy(b);
 }
 
+/* The entry count of chunk (rg, c)'s dictionary page. */
+static int64_t dict_entries(const struct written *wr, size_t rg, size_t c)
+{
+    int64_t off = th_get_int(pqr_chunk_meta(&wr->f, rg, c), 11, 0);
+    assert_true(off > 0 && (size_t)off < wr->len);
+    struct pqr_arena *arena = NULL;
+    struct th_node ph;
+    size_t used;
+    assert_int_equal(pqr_thrift_struct(&arena, wr->data + off, wr->len - (size_t)off, &ph,
+                                       &used), 0);
+    const struct th_node *dh = th_get(&ph, 7);
+    assert_non_null(dh);
+    int64_t n = th_get_int(dh, 1, -1);
+    pqr_arena_free(arena);
+    return n;
+}
+
+/* Keys and timestamps (every value new) leave the dictionary after PQ_MIN_DICT_CHECK
+ * values, not a page; a column of 4,000 values drawn at random keeps it; strings that
+ * differ in one byte anywhere in their first 24 are all distinct entries. */
+static void test_dictionary_early_fallback(void **state)
+{
+    (void)state;
+    struct pq_column cols[] = {{"uniq", SL_T_INT, 1}, {"ts", SL_T_DATETIME, 0},
+                               {"mid", SL_T_INT, 1},  {"s", SL_T_STR, 0}};
+    enum { ROWS = 30000, POOL = 4000 };
+    struct batch *b = make_batch(cols, 4, ROWS);
+    static uint8_t seen[POOL];
+    memset(seen, 0, sizeof(seen));
+    int64_t distinct = 0;
+    uint64_t x = 88172645463325252ULL;
+    static const char letters[] = "abcdefghijklmnopqrstuvwxy";
+    for (int i = 0; i < ROWS; i++) {
+        struct sl_value v = {.type = SL_T_INT, .u.i = (int64_t)i * 7 + 3};
+        batch_set(b, 0, &v);
+        v = (struct sl_value){.type = i % 9 == 0 ? SL_T_NULL : SL_T_DATETIME,
+                              .u.us = 1700000000000000LL + (int64_t)i * 1000003};
+        batch_set(b, 1, &v);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v = (struct sl_value){.type = SL_T_INT, .u.i = (int64_t)(x % POOL) - 2000};
+        distinct += !seen[x % POOL];
+        seen[x % POOL] = 1;
+        batch_set(b, 2, &v);
+        char str[32];
+        int len = i % 25, k = (i / 25) % (len + 1);
+        memcpy(str, letters, (size_t)len);
+        if (k < len) {
+            str[k] = 'Z';
+        }
+        v = (struct sl_value){.type = SL_T_STR, .u.s = {str, (size_t)len}};
+        batch_set(b, 3, &v);
+        commit(b);
+    }
+    struct pq_options opt = {.codec = PQ_ZSTD};
+    struct written wr;
+    write_file("early_fallback", cols, 4, &opt, &b, 1, NULL, &wr);
+    assert_int_equal(dict_entries(&wr, 0, 0), PQ_MIN_DICT_CHECK);
+    assert_int_equal(dict_entries(&wr, 0, 1), PQ_MIN_DICT_CHECK);
+    assert_int_equal(dict_entries(&wr, 0, 2), distinct);
+    assert_int_equal(th_get(pqr_chunk_meta(&wr.f, 0, 2), 13)->n, 2); /* dictionary only */
+    assert_int_equal(dict_entries(&wr, 0, 3), 325); /* 1 + 2 + ... + 25 */
+    written_free(&wr);
+    batch_destroy(b);
+    /* the dictionary's string compare, which only hash collisions reach: one byte off at
+     * any position of any length is unequal */
+    uint8_t p[40], q[40];
+    for (size_t n = 0; n <= sizeof(p); n++) {
+        memcpy(p, letters, n < 25 ? n : 25);
+        for (size_t i = 25; i < n; i++) {
+            p[i] = (uint8_t)i;
+        }
+        memcpy(q, p, n);
+        assert_true(pq_bytes_equal(p, q, n));
+        for (size_t k = 0; k < n; k++) {
+            q[k] ^= 0x20;
+            assert_false(pq_bytes_equal(p, q, n));
+            q[k] ^= 0x20;
+        }
+    }
+}
+
 static void test_dictionary_bit_widths(void **state)
 {
     (void)state;
@@ -582,19 +665,23 @@ static void test_dictionary_bit_widths(void **state)
         size_t n = (size_t)distinct[k] * 2 + 3;
         struct batch *b = make_batch(cols, 2, n);
         for (size_t i = 0; i < n; i++) {
+            /* each value twice in a row: a dictionary, not a run of new values */
+            size_t val = i / 2 % (size_t)distinct[k];
             struct sl_value v = {.type = i % 17 == 4 ? SL_T_NULL : SL_T_INT,
-                                 .u.i = (int64_t)(i % (size_t)distinct[k]) - 3};
+                                 .u.i = (int64_t)val - 3};
             batch_set(b, 0, &v);
             v.type = SL_T_DATE;
-            v.u.days = (int32_t)(i % (size_t)distinct[k]);
+            v.u.days = (int32_t)val;
             batch_set(b, 1, &v);
             commit(b);
         }
-        struct pq_options opt = {.codec = PQ_ZSTD, .page_rows = 100000};
+        struct pq_options opt = {.codec = PQ_ZSTD, .page_rows = 300000}; /* one page */
         struct written wr;
         char name[64];
         snprintf(name, sizeof(name), "width_%d", distinct[k]);
         write_file(name, cols, 2, &opt, &b, 1, NULL, &wr);
+        assert_int_equal(dict_entries(&wr, 0, 0), distinct[k]);
+        assert_int_equal(dict_entries(&wr, 0, 1), distinct[k]);
         written_free(&wr);
         batch_destroy(b);
     }
@@ -859,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_int_and_double_extremes),
         cmocka_unit_test(test_unicode_and_long_strings),
         cmocka_unit_test(test_dictionary_fallback),
+        cmocka_unit_test(test_dictionary_early_fallback),
         cmocka_unit_test(test_dictionary_bit_widths),
         cmocka_unit_test(test_many_row_groups_and_mask),
         cmocka_unit_test(test_wide_row_groups),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "contract/validate.h"
+#include "contract/valuefmt.h"
 #include "core/config.h"
 
 static const char yaml[] =
@@ -322,6 +323,88 @@ static void test_metrics_direct_equals_evaluated(void **state)
     sb_free(&want);
 }
 
+/* agg_step_column's typed loops against the cell-at-a-time path (agg_step_cell) on the same
+ * rows: nulls and rows not loaded skipped, -0 and 0 one distinct value, and an integer sum
+ * that overflows failing the same way. */
+static void step_both(const char *src, const struct batch *b, size_t col, struct sl_value *typed,
+                      struct sl_value *cells, int *rc_typed, int *rc_cells)
+{
+    static const struct expr_col cols[] = {{"n", SL_T_INT}, {"x", SL_T_NUM}};
+    struct agg *a = NULL, *c = NULL;
+    struct sl_error err = {0};
+    assert_int_equal(agg_compile(src, cols, 2, &a, &err), 0);
+    assert_int_equal(agg_compile(src, cols, 2, &c, &err), 0);
+    *rc_typed = agg_step_column(a, b, col, &err);
+    *rc_cells = 0;
+    for (size_t r = 0; r < b->nrows && *rc_cells == 0; r++) {
+        if (b->outcome[r] == BATCH_LOADED) {
+            struct sl_value v;
+            batch_get(b, r, col, &v);
+            *rc_cells = strcmp(src, "count()") == 0 ? agg_step(c, NULL, NULL, &err)
+                                                    : agg_step_cell(c, &v, &err);
+        }
+    }
+    agg_result(a, typed);
+    agg_result(c, cells);
+    agg_destroy(a);
+    agg_destroy(c);
+}
+
+static void test_metrics_typed_columns(void **state)
+{
+    (void)state;
+    enum sl_type types[] = {SL_T_INT, SL_T_NUM};
+    struct batch *b = batch_create(types, 2, 16);
+    assert_non_null(b);
+    static const double xs[] = {0.0, -0.0, 1.5, 2.25, 1.5, -3.0, 1e300, 0.0};
+    for (size_t i = 0; i < 8; i++) {
+        struct sl_value v = {.type = i == 3 ? SL_T_NULL : SL_T_INT, .u.i = (int64_t)i * 5 - 7};
+        assert_int_equal(batch_set(b, 0, &v), 0);
+        v = (struct sl_value){.type = i == 5 ? SL_T_NULL : SL_T_NUM, .u.d = xs[i]};
+        assert_int_equal(batch_set(b, 1, &v), 0);
+        assert_int_equal(batch_row_commit(b, i + 2, "r", 1), 0);
+    }
+    memset(b->outcome, BATCH_LOADED, b->nrows);
+    b->outcome[2] = BATCH_DUP_SKIP; /* its 1.5 is seen again in row 4 */
+    b->outcome[6] = BATCH_DUP_REJECT; /* its 1e300 would dominate the sums */
+    static const struct {
+        const char *src;
+        size_t col;
+        const char *want;
+    } tc[] = {
+        {"count()", 0, "6"},         {"count(n)", 0, "5"},          {"sum(n)", 0, "50"},
+        {"avg(n)", 0, "10"},         {"count_distinct(n)", 0, "5"}, {"count(x)", 1, "5"},
+        {"sum(x)", 1, "3.75"},       {"avg(x)", 1, "0.75"},         {"count_distinct(x)", 1, "3"},
+    };
+    for (size_t i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+        struct sl_value t, c;
+        int rt, rc;
+        step_both(tc[i].src, b, tc[i].col, &t, &c, &rt, &rc);
+        assert_int_equal(rt, 0);
+        assert_int_equal(rc, 0);
+        char bt[64], bc[64];
+        struct strbuf st = STRBUF_INIT, sc = STRBUF_INIT;
+        value_json(&st, &t);
+        value_json(&sc, &c);
+        snprintf(bt, sizeof(bt), "%s", sb_cstr(&st));
+        snprintf(bc, sizeof(bc), "%s", sb_cstr(&sc));
+        sb_free(&st);
+        sb_free(&sc);
+        if (strcmp(bt, tc[i].want) != 0 || strcmp(bc, tc[i].want) != 0) {
+            fail_msg("%s: typed %s, cells %s, want %s", tc[i].src, bt, bc, tc[i].want);
+        }
+    }
+    /* an integer sum past INT64_MAX: the same error both ways */
+    struct sl_value big = {.type = SL_T_INT, .u.i = INT64_MAX - 5};
+    b->cols[0].v.i64[0] = big.u.i;
+    struct sl_value t, c;
+    int rt, rc;
+    step_both("sum(n)", b, 0, &t, &c, &rt, &rc);
+    assert_int_equal(rt, SL_EEXPR);
+    assert_int_equal(rc, SL_EEXPR);
+    batch_destroy(b);
+}
+
 static void test_bad_expressions_are_config_errors(void **state)
 {
     (void)state;
@@ -351,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_header_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
         cmocka_unit_test(test_metrics_direct_equals_evaluated),
+        cmocka_unit_test(test_metrics_typed_columns),
         cmocka_unit_test(test_bad_expressions_are_config_errors),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);

@@ -133,17 +133,7 @@ void pq_rle_encode(struct pq_buf *out, const uint32_t *v, size_t n, int w)
 
 /* ---- dictionary ---- */
 
-static uint32_t mix64(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    return (uint32_t)x;
-}
-
-static uint32_t hash_bytes(const uint8_t *p, size_t n)
+uint32_t pq_hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     while (n >= 8) {
@@ -154,12 +144,19 @@ static uint32_t hash_bytes(const uint8_t *p, size_t n)
         p += 8;
         n -= 8;
     }
+    /* the 0..7 tail bytes, read in at most two fixed-size loads (a memcpy of a variable
+     * size would be a library call for every short string) */
     uint64_t w = 0;
-    if (n > 0) {
-        memcpy(&w, p, n);
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = (uint64_t)a | (uint64_t)b << 32;
+    } else if (n > 0) {
+        w = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
     }
     h = (h ^ w) * 0x100000001b3ULL;
-    return mix64(h);
+    return pq_hash64(h);
 }
 
 void pq_dict_init(struct pq_dict *d, enum sl_type type)
@@ -182,32 +179,58 @@ void pq_dict_reset(struct pq_dict *d)
 void pq_dict_free(struct pq_dict *d)
 {
     free(d->slots);
-    free(d->hash);
     free(d->soff);
     pq_buf_free(&d->plain);
     memset(d, 0, sizeof(*d));
+}
+
+/* Equal n-byte strings?  Up to 16 bytes in at most two overlapping word compares (a memcmp
+ * call costs more than the compare for the short enum-like strings dictionaries hold). */
+int pq_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return n == 0 || memcmp(a, b, n) == 0;
 }
 
 static int entry_equal(const struct pq_dict *d, uint32_t e, const void *p, size_t n)
 {
     uint32_t len;
     memcpy(&len, d->plain.p + d->soff[e], 4);
-    return len == n && memcmp(d->plain.p + d->soff[e] + 4, p, n) == 0;
+    return len == n && pq_bytes_equal(d->plain.p + d->soff[e] + 4, p, n);
 }
 
+/* Doubles the table (1024 slots at first), re-placing every entry by its stored hash. */
 static int rehash(struct pq_dict *d)
 {
     size_t ns = d->nslots ? d->nslots * 2 : 1024;
-    uint32_t *slots = calloc(ns, sizeof(*slots));
+    struct pq_dslot *slots = calloc(ns, sizeof(*slots));
     if (slots == NULL) {
         return -1;
     }
-    for (uint32_t e = 0; e < d->n; e++) {
-        size_t pos = d->hash[e] & (ns - 1);
-        while (slots[pos] != 0) {
+    for (size_t i = 0; i < d->nslots; i++) {
+        if (d->slots[i].e1 == 0) {
+            continue;
+        }
+        size_t pos = d->slots[i].hash & (ns - 1);
+        while (slots[pos].e1 != 0) {
             pos = (pos + 1) & (ns - 1);
         }
-        slots[pos] = e + 1;
+        slots[pos] = d->slots[i];
     }
     free(d->slots);
     d->slots = slots;
@@ -215,93 +238,80 @@ static int rehash(struct pq_dict *d)
     return 0;
 }
 
-static int grow_entries(struct pq_dict *d)
+/* The empty slot for hash h (the value is known to be absent), growing the table first
+ * when the new entry would fill it past half. */
+static struct pq_dslot *free_slot(struct pq_dict *d, uint32_t h)
 {
-    size_t ncap = d->ecap ? d->ecap * 2 : 512;
-    uint32_t *h = realloc(d->hash, ncap * sizeof(*h));
-    if (h == NULL) {
-        return -1;
+    if (((size_t)d->n + 1) * 2 > d->nslots && rehash(d) != 0) {
+        return NULL;
     }
-    d->hash = h;
-    if (d->width == 0) {
-        size_t *so = realloc(d->soff, ncap * sizeof(*so));
-        if (so == NULL) {
-            return -1;
-        }
-        d->soff = so;
+    size_t mask = d->nslots - 1;
+    size_t pos = h & mask;
+    while (d->slots[pos].e1 != 0) {
+        pos = (pos + 1) & mask;
     }
-    d->ecap = ncap;
-    return 0;
+    return &d->slots[pos];
 }
 
-/* Adds a new entry at empty slot pos. */
-static int add_entry(struct pq_dict *d, size_t pos, uint32_t h, const void *p, size_t n,
-                     uint32_t *idx)
+int pq_dict_add_fixed(struct pq_dict *d, uint64_t key, uint32_t h, uint32_t *idx)
 {
-    if (d->n == UINT32_MAX - 1 || n > UINT32_MAX) {
+    if (d->n == UINT32_MAX - 1) {
         return -1;
     }
-    if (d->n == d->ecap && grow_entries(d) != 0) {
+    struct pq_dslot *s = free_slot(d, h);
+    if (s == NULL) {
         return -1;
     }
-    if (d->width == 0) {
-        d->soff[d->n] = d->plain.len;
-        pq_buf_u32le(&d->plain, (uint32_t)n);
-    }
-    pq_buf_add(&d->plain, p, n);
+    pq_buf_add(&d->plain, &key, d->width); /* little-endian: the low bytes are the value */
     if (d->plain.failed) {
         return -1;
     }
-    d->hash[d->n] = h;
-    d->slots[pos] = d->n + 1;
+    *s = (struct pq_dslot){.key = key, .hash = h, .e1 = d->n + 1};
     *idx = d->n++;
     return 1;
 }
 
 int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx)
 {
-    uint64_t k = 0;
-    uint32_t h;
-    if (d->width == 8) {
-        memcpy(&k, p, 8);
-        h = mix64(k);
-    } else if (d->width == 4) {
-        uint32_t k32;
-        memcpy(&k32, p, 4);
-        k = k32;
-        h = mix64(k);
-    } else {
-        h = hash_bytes(p, n);
+    if (d->width == 8 || d->width == 4) {
+        uint64_t k = 0;
+        memcpy(&k, p, d->width);
+        return pq_dict_put_fixed(d, k, idx);
     }
-    if ((size_t)d->n * 2 >= d->nslots && rehash(d) != 0) {
-        return -1;
-    }
-    size_t mask = d->nslots - 1;
-    size_t pos = h & mask;
-    if (d->width != 0) {
-        for (; d->slots[pos] != 0; pos = (pos + 1) & mask) {
-            uint32_t e = d->slots[pos] - 1;
-            uint64_t x;
-            if (d->width == 8) {
-                memcpy(&x, d->plain.p + (size_t)e * 8, 8);
-            } else {
-                uint32_t x32;
-                memcpy(&x32, d->plain.p + (size_t)e * 4, 4);
-                x = x32;
-            }
-            if (x == k) {
-                *idx = e;
+    uint32_t h = pq_hash_bytes(p, n);
+    if (d->slots != NULL) {
+        size_t mask = d->nslots - 1;
+        for (size_t pos = h & mask; d->slots[pos].e1 != 0; pos = (pos + 1) & mask) {
+            const struct pq_dslot *s = &d->slots[pos];
+            if (s->hash == h && entry_equal(d, s->e1 - 1, p, n)) {
+                *idx = s->e1 - 1;
                 return 0;
             }
         }
-        return add_entry(d, pos, h, p, d->width, idx);
     }
-    for (; d->slots[pos] != 0; pos = (pos + 1) & mask) {
-        uint32_t e = d->slots[pos] - 1;
-        if (d->hash[e] == h && entry_equal(d, e, p, n)) {
-            *idx = e;
-            return 0;
+    if (d->n == UINT32_MAX - 1 || n > UINT32_MAX) {
+        return -1;
+    }
+    if (d->n == d->ecap) {
+        size_t ncap = d->ecap ? d->ecap * 2 : 512;
+        size_t *so = realloc(d->soff, ncap * sizeof(*so));
+        if (so == NULL) {
+            return -1;
         }
+        d->soff = so;
+        d->ecap = ncap;
     }
-    return add_entry(d, pos, h, p, n, idx);
+    struct pq_dslot *s = free_slot(d, h);
+    if (s == NULL) {
+        return -1;
+    }
+    d->soff[d->n] = d->plain.len;
+    pq_buf_u32le(&d->plain, (uint32_t)n);
+    pq_buf_add(&d->plain, p, n);
+    if (d->plain.failed) {
+        return -1;
+    }
+    *s = (struct pq_dslot){.hash = h, .e1 = d->n + 1};
+    *idx = d->n++;
+    return 1;
 }

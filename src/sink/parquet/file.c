@@ -49,6 +49,7 @@ static void writer_free(struct pq_writer *w)
     pq_buf_free(&w->body);
     pq_buf_free(&w->hdr);
     pq_buf_free(&w->rgs);
+    free(w->runs);
     free(w->path);
     free(w);
 }

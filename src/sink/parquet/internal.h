@@ -32,16 +32,23 @@ void pq_rle_encode(struct pq_buf *out, const uint32_t *v, size_t n, int w);
 int pq_bit_width(uint32_t n);
 
 /* A chunk's dictionary: distinct values in first-seen order, kept PLAIN-encoded in plain
- * (the dictionary page body) with an open-addressing hash table over them. */
+ * (the dictionary page body), with an open-addressing hash table over them.  A slot holds
+ * the entry's hash and, for fixed-width values, the value itself (zero-extended), so a
+ * lookup touches one slot and not the page body. */
+struct pq_dslot {
+    uint64_t key;  /* fixed width: the value's bytes */
+    uint32_t hash;
+    uint32_t e1;   /* entry + 1; 0 = empty */
+};
+
 struct pq_dict {
     enum sl_type type;
     size_t width;      /* PLAIN width of fixed-width values, 0 for strings */
     uint32_t n;        /* entries */
-    uint32_t *slots;   /* entry + 1, 0 = empty; nslots is a power of two */
+    struct pq_dslot *slots; /* nslots, a power of two, at most half full */
     size_t nslots;
-    uint32_t *hash;    /* per entry */
     size_t *soff;      /* strings: entry i's length prefix at plain.p + soff[i] */
-    size_t ecap;       /* capacity of hash and soff */
+    size_t ecap;       /* capacity of soff */
     struct pq_buf plain;
 };
 
@@ -51,6 +58,38 @@ void pq_dict_free(struct pq_dict *d);
 /* Finds or adds a value (fixed width: n == width bytes, LE).  Returns 1 when added, 0 when
  * found, -1 on out-of-memory; *idx is its entry. */
 int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx);
+/* Adds a fixed-width value known to be absent, with hash h (pq_dict_put_fixed's slow path). */
+int pq_dict_add_fixed(struct pq_dict *d, uint64_t key, uint32_t h, uint32_t *idx);
+uint32_t pq_hash_bytes(const uint8_t *p, size_t n);
+/* memcmp(a, b, n) == 0, without a library call for n <= 16. */
+int pq_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
+static inline uint32_t pq_hash64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return (uint32_t)x;
+}
+
+/* pq_dict_put for a fixed-width dictionary (width 4 or 8), the value zero-extended to key:
+ * the per-value path of every numeric, date and timestamp column, inlined. */
+static inline int pq_dict_put_fixed(struct pq_dict *d, uint64_t key, uint32_t *idx)
+{
+    uint32_t h = pq_hash64(key);
+    if (d->slots != NULL) {
+        size_t mask = d->nslots - 1;
+        for (size_t pos = h & mask; d->slots[pos].e1 != 0; pos = (pos + 1) & mask) {
+            if (d->slots[pos].key == key) {
+                *idx = d->slots[pos].e1 - 1;
+                return 0;
+            }
+        }
+    }
+    return pq_dict_add_fixed(d, key, h, idx);
+}
 
 /* ---- stats.c ---- */
 

@@ -171,6 +171,21 @@ static int flush_page(struct pq_writer *w, size_t c)
     return 0;
 }
 
+/* After a value new to the dictionary: does the chunk fall back to PLAIN after this page?
+ * When the dictionary outgrows dict_max_bytes, or when, past PQ_MIN_DICT_CHECK values,
+ * nearly every value has been new (more than 31 in 32): a key, a timestamp or an amount,
+ * whose dictionary would only grow, found after 1,000 values instead of a page of them.
+ * The looser test (half distinct) waits for the end of a page, where a column with some
+ * thousands of distinct values has had the time to repeat them. */
+static void check_dict_growth(const struct pq_writer *w, struct pq_colw *cw)
+{
+    if (cw->dict.plain.len > w->opt.dict_max_bytes
+        || (cw->chunk_vals >= PQ_MIN_DICT_CHECK
+            && (uint64_t)cw->dict.n * 32 > cw->chunk_vals * 31)) {
+        cw->fallback = 1;
+    }
+}
+
 /* Takes one non-null value (PLAIN bytes) into the open page of column c. */
 static int add_value(struct pq_writer *w, struct pq_colw *cw, size_t c, const void *p,
                      size_t n)
@@ -186,9 +201,7 @@ static int add_value(struct pq_writer *w, struct pq_colw *cw, size_t c, const vo
         if (r == 0) {
             return 0; /* a known value cannot move min/max */
         }
-        if (cw->dict.plain.len > w->opt.dict_max_bytes) {
-            cw->fallback = 1;
-        }
+        check_dict_growth(w, cw);
     } else {
         if (cw->type == SL_T_STR) {
             pq_buf_u32le(&cw->vals, (uint32_t)n);
@@ -231,48 +244,144 @@ static int add_value(struct pq_writer *w, struct pq_colw *cw, size_t c, const vo
     return 0;
 }
 
-/* Takes the selected rows of [r0, r1) of one batch column into column c. */
-static int append_col(struct pq_writer *w, size_t c, const struct column *col, size_t r0,
-                      size_t r1, const uint8_t *mask)
+/* Does the open page of column c end after its latest value? */
+static int page_full(const struct pq_writer *w, const struct pq_colw *cw)
+{
+    return cw->page_rows >= w->opt.page_rows || cw->fallback
+           || cw->vals.len >= w->opt.page_bytes;
+}
+
+/* Takes rows [r, r + n) of a fixed-width column (kind: 8-byte integer or timestamp, double,
+ * 4-byte date) into column c, stopping early after a value that ends the page.  The kind is
+ * a constant at each call, so every type gets its own loop: no per-value type switch, and a
+ * value already in the dictionary costs one hash probe and an index store.  Returns the
+ * rows taken (>= 1), or 0 after an error. */
+enum fixed_kind { FK_I64, FK_F64, FK_I32 };
+
+__attribute__((always_inline)) static inline size_t
+take_fixed(struct pq_writer *w, size_t c, const struct column *col, size_t r, size_t n,
+           enum fixed_kind kind)
 {
     struct pq_colw *cw = &w->cw[c];
-    for (size_t r = r0; r < r1; r++) {
-        if (mask != NULL && mask[r] == 0) {
-            continue;
-        }
-        int rc = 0;
+    struct pq_stats *st = &w->st[c];
+    const size_t width = kind == FK_I32 ? 4 : 8;
+    size_t i = 0;
+    while (i < n) {
+        size_t row = r + i++;
         if (cw->optional) {
-            cw->levels[cw->page_rows] = col->null[r] == 0;
+            cw->levels[cw->page_rows] = col->null[row] == 0;
         }
         cw->page_rows++;
-        if (col->null[r] != 0) {
-            w->st[c].nulls++;
+        if (col->null[row] != 0) {
+            st->nulls++;
+            continue;
+        }
+        uint64_t key;
+        if (kind == FK_I32) {
+            key = (uint32_t)col->v.i32[row];
         } else {
-            switch (cw->type) {
-            case SL_T_INT:
-            case SL_T_DATETIME:
-                rc = add_value(w, cw, c, &col->v.i64[r], 8);
-                break;
-            case SL_T_NUM:
-                rc = add_value(w, cw, c, &col->v.f64[r], 8);
-                break;
-            case SL_T_DATE:
-                rc = add_value(w, cw, c, &col->v.i32[r], 4);
-                break;
-            case SL_T_BOOL:
-                rc = add_value(w, cw, c, &col->v.u8[r], 1);
-                break;
-            default:
-                rc = add_value(w, cw, c, col->data + col->off[r], col->off[r + 1] - col->off[r]);
-                break;
+            memcpy(&key, &col->v.i64[row], 8); /* f64 shares the storage's bytes */
+        }
+        cw->chunk_vals++;
+        if (cw->use_dict) {
+            uint32_t e;
+            int added = pq_dict_put_fixed(&cw->dict, key, &e);
+            if (added < 0) {
+                pq_w_fail(w, SL_ENOMEM, "out of memory growing a dictionary");
+                return 0;
             }
+            cw->idx[cw->page_vals++] = e;
+            if (added == 0) {
+                continue; /* a known value cannot move min/max */
+            }
+            check_dict_growth(w, cw);
+        } else {
+            if (pq_buf_reserve(&cw->vals, 8) != 0) {
+                pq_w_fail(w, SL_ENOMEM, "out of memory buffering a page");
+                return 0;
+            }
+            memcpy(cw->vals.p + cw->vals.len, &key, width);
+            cw->vals.len += width;
+            cw->page_vals++;
         }
-        if (rc == 0 && (cw->page_rows >= w->opt.page_rows || cw->fallback
-                        || cw->vals.len >= w->opt.page_bytes)) {
-            rc = flush_page(w, c);
+        if (kind == FK_F64) {
+            double d;
+            memcpy(&d, &key, 8);
+            pq_stats_double(st, d);
+        } else if (kind == FK_I32) {
+            pq_stats_int(st, (int32_t)(uint32_t)key);
+        } else {
+            pq_stats_int(st, (int64_t)key);
         }
+        if (page_full(w, cw)) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Takes rows [r, r + n) of any other column (strings, booleans) the same way, a value at a
+ * time through add_value. */
+static size_t take_value(struct pq_writer *w, size_t c, const struct column *col, size_t r,
+                         size_t n)
+{
+    struct pq_colw *cw = &w->cw[c];
+    size_t i = 0;
+    while (i < n) {
+        size_t row = r + i++;
+        if (cw->optional) {
+            cw->levels[cw->page_rows] = col->null[row] == 0;
+        }
+        cw->page_rows++;
+        if (col->null[row] != 0) {
+            w->st[c].nulls++;
+            continue;
+        }
+        int rc = cw->type == SL_T_BOOL
+                     ? add_value(w, cw, c, &col->v.u8[row], 1)
+                     : add_value(w, cw, c, col->data + col->off[row],
+                                 col->off[row + 1] - col->off[row]);
         if (rc != 0) {
-            return rc;
+            return 0;
+        }
+        if (page_full(w, cw)) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Takes rows [r, e) of one batch column, every one selected, into column c, a page at a
+ * time. */
+static int append_run(struct pq_writer *w, size_t c, const struct column *col, size_t r,
+                      size_t e)
+{
+    struct pq_colw *cw = &w->cw[c];
+    while (r < e) {
+        size_t n = w->opt.page_rows - cw->page_rows; /* >= 1: a full page was flushed */
+        n = n < e - r ? n : e - r;
+        size_t took;
+        switch (cw->type) {
+        case SL_T_INT:
+        case SL_T_DATETIME:
+            took = take_fixed(w, c, col, r, n, FK_I64);
+            break;
+        case SL_T_NUM:
+            took = take_fixed(w, c, col, r, n, FK_F64);
+            break;
+        case SL_T_DATE:
+            took = take_fixed(w, c, col, r, n, FK_I32);
+            break;
+        default:
+            took = take_value(w, c, col, r, n);
+            break;
+        }
+        if (took == 0) {
+            return w->err.code;
+        }
+        r += took;
+        if (page_full(w, cw) && flush_page(w, c) != 0) {
+            return w->err.code;
         }
     }
     return 0;
@@ -418,9 +527,35 @@ int pq_writer_write(struct pq_writer *w, const struct batch *b, size_t from, siz
                 n += row_mask[e++] != 0;
             }
         }
+        /* the selected rows as runs of consecutive rows, found once for every column */
+        size_t nruns = 0;
+        for (size_t i = r; i < e;) {
+            if (row_mask != NULL && row_mask[i] == 0) {
+                i++;
+                continue;
+            }
+            size_t j = i + 1;
+            while (row_mask != NULL && j < e && row_mask[j] != 0) {
+                j++;
+            }
+            if (nruns == w->runs_cap) {
+                size_t ncap = w->runs_cap ? w->runs_cap * 2 : 64;
+                struct pq_run *nr = realloc(w->runs, ncap * sizeof(*nr));
+                if (nr == NULL) {
+                    pq_w_fail(w, SL_ENOMEM, "out of memory");
+                    return pq_w_report(w, err);
+                }
+                w->runs = nr;
+                w->runs_cap = ncap;
+            }
+            w->runs[nruns++] = (struct pq_run){i, row_mask != NULL ? j : e};
+            i = row_mask != NULL ? j : e;
+        }
         for (size_t c = 0; c < w->ncols; c++) {
-            if (append_col(w, c, &b->cols[c], r, e, row_mask) != 0) {
-                return pq_w_report(w, err);
+            for (size_t k = 0; k < nruns; k++) {
+                if (append_run(w, c, &b->cols[c], w->runs[k].r, w->runs[k].e) != 0) {
+                    return pq_w_report(w, err);
+                }
             }
         }
         w->rg_rows += n;

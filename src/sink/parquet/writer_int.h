@@ -23,6 +23,10 @@ struct pq_colw {
     struct pq_buf chunk; /* the chunk's data pages (headers + bodies) */
 };
 
+struct pq_run {
+    size_t r, e; /* rows [r, e) of a batch, every one selected */
+};
+
 struct pq_writer {
     char *path;
     int fd;
@@ -35,6 +39,8 @@ struct pq_writer {
     struct pq_comp comp;
     struct pq_buf body, hdr;  /* scratch: page body, page header / footer */
     struct pq_buf rgs;        /* RowGroup structs of the row groups written */
+    struct pq_run *runs;      /* pq_writer_write's scratch */
+    size_t runs_cap;
     size_t nrg;
     int64_t offset;           /* bytes written to the file */
     uint64_t rows, rg_rows;
