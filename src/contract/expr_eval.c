@@ -71,13 +71,7 @@ enum cmp_dom expr_dom_of(enum sl_type t)
     }
 }
 
-static int sign3(int64_t a, int64_t b)
-{
-    return (a > b) - (a < b);
-}
-
-/* Exact comparison of an int64 with a finite double. */
-static int cmp_int_num(int64_t i, double d)
+int expr_cmp_int_num(int64_t i, double d)
 {
     if (d >= 9223372036854775808.0) {
         return -1;
@@ -86,7 +80,7 @@ static int cmp_int_num(int64_t i, double d)
         return 1;
     }
     double t = trunc(d);
-    int c = sign3(i, (int64_t)t);
+    int c = expr_sign3(i, (int64_t)t);
     if (c != 0) {
         return c;
     }
@@ -103,16 +97,16 @@ int expr_compare(enum cmp_dom dom, const struct sl_value *a, const struct sl_val
 {
     switch (dom) {
     case DOM_INT:
-        return sign3(a->u.i, b->u.i);
+        return expr_sign3(a->u.i, b->u.i);
     case DOM_NUM:
         if (a->type == SL_T_INT && b->type == SL_T_INT) {
-            return sign3(a->u.i, b->u.i);
+            return expr_sign3(a->u.i, b->u.i);
         }
         if (a->type == SL_T_INT) {
-            return cmp_int_num(a->u.i, b->u.d);
+            return expr_cmp_int_num(a->u.i, b->u.d);
         }
         if (b->type == SL_T_INT) {
-            return -cmp_int_num(b->u.i, a->u.d);
+            return -expr_cmp_int_num(b->u.i, a->u.d);
         }
         return (a->u.d > b->u.d) - (a->u.d < b->u.d);
     case DOM_STR: {
@@ -128,7 +122,7 @@ int expr_compare(enum cmp_dom dom, const struct sl_value *a, const struct sl_val
     case DOM_DATE:
         return (a->u.days > b->u.days) - (a->u.days < b->u.days);
     case DOM_DT:
-        return sign3(as_us(a), as_us(b));
+        return expr_sign3(as_us(a), as_us(b));
     default:
         return 0;
     }
@@ -178,6 +172,9 @@ int ev_col_value(const struct enode *nd, struct sl_value *v, struct sl_error *er
 static int ev_col(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
 {
     *out = cx->row[nd->val.u.i];
+    if (out->type == (enum sl_type)nd->type || out->type == SL_T_NULL) {
+        return 0; /* the usual case, without the call */
+    }
     return ev_col_value(nd, out, cx->err);
 }
 
@@ -194,8 +191,8 @@ ev_operands(struct ev_ctx *cx, const struct enode *nd, struct sl_value *a, struc
             struct sl_value *out)
 {
     const uint16_t *k = kids_of(cx, nd);
-    int rc = ev_node(cx, k[0], a);
-    rc = rc != 0 ? rc : ev_node(cx, k[1], b);
+    int rc = ev_kid(cx, k[0], a);
+    rc = rc != 0 ? rc : ev_kid(cx, k[1], b);
     if (rc != 0) {
         return rc;
     }
@@ -289,24 +286,6 @@ static int ev_neg(struct ev_ctx *cx, const struct enode *nd, struct sl_value *ou
     return 0;
 }
 
-static int cmp_result(enum node_op op, int c)
-{
-    switch (op) {
-    case OP_EQ:
-        return c == 0;
-    case OP_NE:
-        return c != 0;
-    case OP_LT:
-        return c < 0;
-    case OP_LE:
-        return c <= 0;
-    case OP_GT:
-        return c > 0;
-    default:
-        return c >= 0;
-    }
-}
-
 static int ev_cmp(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
 {
     struct sl_value a, b;
@@ -314,7 +293,8 @@ static int ev_cmp(struct ev_ctx *cx, const struct enode *nd, struct sl_value *ou
     if (rc != 0) {
         return rc > 0 ? 0 : rc;
     }
-    set_bool(out, cmp_result((enum node_op)nd->op, expr_compare((enum cmp_dom)nd->aux, &a, &b)));
+    int c = expr_compare((enum cmp_dom)nd->aux, &a, &b);
+    set_bool(out, expr_cmp_holds((enum node_op)nd->op, c));
     return 0;
 }
 
@@ -354,7 +334,7 @@ static int ev_in(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out
 {
     const uint16_t *k = kids_of(cx, nd);
     struct sl_value x, v;
-    int rc = ev_node(cx, k[0], &x);
+    int rc = ev_kid(cx, k[0], &x);
     if (rc != 0) {
         return rc;
     }
@@ -365,7 +345,7 @@ static int ev_in(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out
     }
     int saw_null = 0;
     for (size_t i = 1; i < nd->nkids; i++) {
-        rc = ev_node(cx, k[i], &v);
+        rc = ev_kid(cx, k[i], &v);
         if (rc != 0) {
             return rc;
         }
@@ -384,9 +364,9 @@ static int ev_between(struct ev_ctx *cx, const struct enode *nd, struct sl_value
 {
     const uint16_t *k = kids_of(cx, nd);
     struct sl_value x, lo, hi;
-    int rc = ev_node(cx, k[0], &x);
-    rc = rc != 0 ? rc : ev_node(cx, k[1], &lo);
-    rc = rc != 0 ? rc : ev_node(cx, k[2], &hi);
+    int rc = ev_kid(cx, k[0], &x);
+    rc = rc != 0 ? rc : ev_kid(cx, k[1], &lo);
+    rc = rc != 0 ? rc : ev_kid(cx, k[2], &hi);
     if (rc != 0) {
         return rc;
     }
@@ -405,6 +385,9 @@ int ev_node(struct ev_ctx *cx, size_t idx, struct sl_value *out)
 {
     const struct enode *nd = &cx->e->nodes[idx];
     int rc;
+    if (nd->fast >= FAST_ARITH) {
+        return expr_fast_eval(cx, nd, out);
+    }
     switch ((enum node_op)nd->op) {
     case OP_LIT:
         *out = nd->val;
@@ -456,7 +439,9 @@ int expr_eval_node(const struct expr *e, size_t idx, const struct sl_value *row,
                    struct expr_scratch *scratch, struct sl_value *out, struct sl_error *err)
 {
     struct ev_ctx cx = {.e = e, .row = row, .scratch = scratch, .err = err};
-    int rc = ev_node(&cx, idx, out);
+    const struct enode *nd = &e->nodes[idx];
+    /* a fast root skips ev_node's frame (it is the common rule and derived column) */
+    int rc = nd->fast >= FAST_ARITH ? expr_fast_eval(&cx, nd, out) : ev_node(&cx, idx, out);
     if (rc != 0) {
         set_null(out);
     }

@@ -224,7 +224,7 @@ static int to_int(struct ev_ctx *cx, const char *fn, double d, int64_t *out)
 
 /* ---- dates --------------------------------------------------------------------------- */
 
-static int date_part(const struct sl_value *v, enum fn_id id)
+int expr_date_part(const struct sl_value *v, enum fn_id id)
 {
     int32_t days;
     int64_t tod = 0;
@@ -519,7 +519,7 @@ static int ev_strict(struct ev_ctx *cx, const struct enode *nd, const struct sl_
     case FN_QUARTER:
     case FN_DAYOFWEEK:
         out->type = SL_T_INT;
-        out->u.i = date_part(&a[0], id);
+        out->u.i = expr_date_part(&a[0], id);
         return 0;
     case FN_DATE:
         return to_date(cx, &a[0], out);
@@ -589,7 +589,7 @@ int ev_call(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
     enum sl_type type = (enum sl_type)nd->type;
     struct sl_value a[3];
     int rc;
-    memset(a, 0, sizeof(a));
+    memset(a, 0, sizeof(a)); /* gcc cannot see that ev_strict reads only nkids slots */
     switch (id) {
     case FN_MIN:
     case FN_MAX: {
@@ -648,7 +648,7 @@ int ev_call(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out)
         break;
     }
     for (size_t i = 0; i < nd->nkids; i++) {
-        rc = ev_node(cx, k[i], &a[i]);
+        rc = ev_kid(cx, k[i], &a[i]);
         if (rc != 0 || a[i].type == SL_T_NULL) {
             out->type = SL_T_NULL;
             return rc;

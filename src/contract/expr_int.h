@@ -175,7 +175,21 @@ struct enode {
     uint16_t kid;        /* first child in expr.kids */
     uint16_t pos;        /* byte offset of the operator or name token */
     uint16_t start;      /* byte offset where the node's text starts */
+    unsigned char fast;  /* enum fast_kind, set by expr_fast_prepare once the AST is final */
     struct sl_value val; /* OP_LIT value; OP_COL: val.u.i is the column index */
+};
+
+/* How a node can skip the generic walk (expr_fast.c).  LIT and COL only say how a fast
+ * parent reads them; the kinds from FAST_ARITH on are evaluated by expr_fast_eval. */
+enum fast_kind {
+    FAST_NONE = 0,
+    FAST_LIT,      /* an int or number literal (or null) */
+    FAST_COL,      /* an int or number column */
+    FAST_ARITH,    /* + - * / % of static type number */
+    FAST_NEG,      /* -x, x a number of a fast kind */
+    FAST_ABS,      /* abs(x), x a number of a fast kind */
+    FAST_CMP,      /* = <> < <= > >= of two int/number operands of fast kinds */
+    FAST_DATEPART, /* year(c), month(c), ...: c a date or datetime column */
 };
 
 struct str_block {
@@ -244,6 +258,7 @@ struct ev_ctx {
     const struct sl_value *row;
     struct expr_scratch *scratch;
     struct sl_error *err;
+    int st; /* expr_fast.c's readers: 0 a value, 1 null, < 0 an error */
 };
 
 int ev_node(struct ev_ctx *cx, size_t idx, struct sl_value *out);
@@ -255,6 +270,35 @@ void ev_coerce(struct sl_value *v, enum sl_type type);
 /* Column node nd's value v (the row's cell) as the node's static type: coerced, or an
  * SL_EEXPR error when it cannot be.  Nulls stay null. */
 int ev_col_value(const struct enode *nd, struct sl_value *v, struct sl_error *err);
+
+/* Marks the nodes of a compiled expression that expr_fast_eval can evaluate (expr_fast.c). */
+void expr_fast_prepare(struct expr *e);
+/* Evaluates a node whose fast kind is FAST_ARITH or beyond: the same value, null or error as
+ * the generic walk, without its per-node dispatch and value copies. */
+int expr_fast_eval(struct ev_ctx *cx, const struct enode *nd, struct sl_value *out);
+/* Unmarks every node, so the whole expression takes the generic walk: tests compare the two. */
+void expr_fast_clear(struct expr *e);
+/* The date part id (FN_YEAR .. FN_DAYOFWEEK) of a non-null date or datetime (expr_fn.c). */
+int expr_date_part(const struct sl_value *v, enum fn_id id);
+
+/* A leaf's value without the generic dispatch: literals as they are, a column's cell when it
+ * already has the node's type or is null; anything else goes through ev_node.  Inlined into
+ * the operators' operand fetches. */
+static inline int ev_kid(struct ev_ctx *cx, size_t idx, struct sl_value *out)
+{
+    const struct enode *kn = &cx->e->nodes[idx];
+    if (kn->op == OP_LIT) {
+        *out = kn->val;
+        return 0;
+    }
+    if (kn->op == OP_COL) {
+        *out = cx->row[kn->val.u.i];
+        if (out->type == (enum sl_type)kn->type || out->type == SL_T_NULL) {
+            return 0;
+        }
+    }
+    return ev_node(cx, idx, out);
+}
 
 /* Evaluates node idx (used by expr_eval and by constant folding at compile time). */
 int expr_eval_node(const struct expr *e, size_t idx, const struct sl_value *row,
@@ -272,5 +316,31 @@ int expr_unify(enum sl_type a, enum sl_type b, enum sl_type *out); /* -1 when in
 enum cmp_dom expr_dom_of(enum sl_type t);
 /* -1, 0, 1; a and b are non-null values of the domain's types. */
 int expr_compare(enum cmp_dom dom, const struct sl_value *a, const struct sl_value *b);
+/* Exact comparison of an int64 with a finite double: -1, 0, 1. */
+int expr_cmp_int_num(int64_t i, double d);
+
+static inline int expr_sign3(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* Whether comparison op holds for c, the -1/0/1 outcome of comparing its operands. */
+static inline int expr_cmp_holds(enum node_op op, int c)
+{
+    switch (op) {
+    case OP_EQ:
+        return c == 0;
+    case OP_NE:
+        return c != 0;
+    case OP_LT:
+        return c < 0;
+    case OP_LE:
+        return c <= 0;
+    case OP_GT:
+        return c > 0;
+    default:
+        return c >= 0;
+    }
+}
 
 #endif

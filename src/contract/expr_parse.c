@@ -632,6 +632,7 @@ int expr_compile_ex(const char *src, const struct expr_col *cols, size_t ncols, 
     }
     e->root = (uint16_t)root;
     e->type = (enum sl_type)e->nodes[root].type;
+    expr_fast_prepare(e);
     struct enode *nodes = realloc(e->nodes, e->nnodes * sizeof(*e->nodes));
     if (nodes != NULL) {
         e->nodes = nodes;

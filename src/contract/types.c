@@ -726,7 +726,8 @@ static int date_only(const char *fmt, size_t *n)
     for (; fmt[i] != '\0'; i++) {
         if (fmt[i] == '%' && fmt[i + 1] != '\0') {
             i++;
-            ok &= strchr("HMSfT", fmt[i]) == NULL;
+            char c = fmt[i]; /* the time-of-day conversions, without a strchr call per row */
+            ok &= c != 'H' && c != 'M' && c != 'S' && c != 'f' && c != 'T';
         }
     }
     *n = i;

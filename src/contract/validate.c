@@ -27,6 +27,10 @@ struct validator {
     struct strbuf extra;
     struct sl_error eval_err;
     int defer_unique; /* leave within-file uniqueness to validator_unique_row */
+    /* missingValues by first byte: a cell whose first byte starts none of them (the usual
+     * case) is not missing without a comparison.  miss_empty: "" is one of them. */
+    unsigned char miss_first[256];
+    int miss_empty;
 };
 
 struct validator *validator_create(const struct plan *p)
@@ -44,6 +48,14 @@ struct validator *validator_create(const struct plan *p)
         goto fail;
     }
     const struct contract *ct = p->cfg->contract;
+    for (size_t i = 0; i < ct->nmissing; i++) {
+        unsigned char c0 = (unsigned char)ct->missing_values[i][0];
+        if (c0 == '\0') {
+            v->miss_empty = 1;
+        } else {
+            v->miss_first[c0] = 1;
+        }
+    }
     for (size_t i = 0; i < p->nfields; i++) {
         int lone_pk = ct->npk == 1 && ct->pk[0] == i;
         if (ct->fields[i].unique && !lone_pk) {
@@ -207,8 +219,15 @@ static void problem(struct reject *rej, const char *column, const char *rule)
     }
 }
 
-static int is_missing(const struct contract *ct, const struct csv_field *f)
+static int is_missing(const struct validator *v, const struct contract *ct,
+                      const struct csv_field *f)
 {
+    if (f->n == 0) {
+        return v->miss_empty;
+    }
+    if (!v->miss_first[(unsigned char)f->p[0]]) {
+        return 0;
+    }
     for (size_t i = 0; i < ct->nmissing; i++) {
         const char *m = ct->missing_values[i];
         /* compare the first byte before strlen: most cells differ right there */
@@ -230,11 +249,40 @@ static size_t utf8_len(const char *p, size_t n)
 }
 
 /* Parses and checks one cell into *out; on failure records the problem and returns 0. */
-static int check_cell(const struct field_def *fd, const struct contract *ct,
-                      const struct csv_field *f, struct sl_value *out, struct reject *rej)
+/* Whether a value is below (sign -1) or above (sign 1) a bound of its own type: ints and
+ * numbers inline, the rest by sl_value_cmp. */
+static int beyond(const struct sl_value *x, const struct sl_value *bound, int sign)
+{
+    int c;
+    if (x->type == SL_T_INT) {
+        c = (x->u.i > bound->u.i) - (x->u.i < bound->u.i);
+    } else if (x->type == SL_T_NUM) {
+        c = (x->u.d > bound->u.d) - (x->u.d < bound->u.d);
+    } else {
+        c = sl_value_cmp(x, bound);
+    }
+    return c == sign;
+}
+
+/* A string enum member: lengths, then the first byte, then the rest. */
+static int enum_has_str(const struct field_def *fd, const char *p, size_t n)
+{
+    for (size_t i = 0; i < fd->n_enum; i++) {
+        const struct sl_value *e = &fd->enum_vals[i];
+        if (e->type == SL_T_STR && e->u.s.n == n &&
+            (n == 0 || (e->u.s.p[0] == p[0] && memcmp(e->u.s.p, p, n) == 0))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int check_cell(const struct validator *v, const struct field_def *fd,
+                      const struct contract *ct, const struct csv_field *f, struct sl_value *out,
+                      struct reject *rej)
 {
     out->type = SL_T_NULL;
-    if (f == NULL || is_missing(ct, f)) {
+    if (f == NULL || is_missing(v, ct, f)) {
         if (fd->required) {
             problem(rej, fd->name, "required");
             sb_adds(&rej->msg, f == NULL ? "required column is absent" : "required value is missing");
@@ -282,14 +330,14 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
         return 0;
     }
     out->type = fd->type;
-    if (fd->has_min && sl_value_cmp(out, &fd->min) < 0) {
+    if (fd->has_min && beyond(out, &fd->min, -1)) {
         problem(rej, fd->name, "minimum");
         echo(&rej->msg, f->p, f->n);
         sb_adds(&rej->msg, " is below the minimum ");
         value_text(&rej->msg, &fd->min, 0);
         return 0;
     }
-    if (fd->has_max && sl_value_cmp(out, &fd->max) > 0) {
+    if (fd->has_max && beyond(out, &fd->max, 1)) {
         problem(rej, fd->name, "maximum");
         echo(&rej->msg, f->p, f->n);
         sb_adds(&rej->msg, " is above the maximum ");
@@ -298,12 +346,8 @@ static int check_cell(const struct field_def *fd, const struct contract *ct,
     }
     if (fd->n_enum > 0) {
         int hit = 0;
-        if (out->type == SL_T_STR) { /* the common case: lengths first, then the bytes */
-            for (size_t i = 0; i < fd->n_enum && !hit; i++) {
-                const struct sl_value *e = &fd->enum_vals[i];
-                hit = e->type == SL_T_STR && e->u.s.n == out->u.s.n &&
-                      (out->u.s.n == 0 || memcmp(e->u.s.p, out->u.s.p, out->u.s.n) == 0);
-            }
+        if (out->type == SL_T_STR) { /* the common case */
+            hit = enum_has_str(fd, out->u.s.p, out->u.s.n);
         } else {
             for (size_t i = 0; i < fd->n_enum && !hit; i++) {
                 hit = sl_value_cmp(out, &fd->enum_vals[i]) == 0;
@@ -473,7 +517,9 @@ static int compute(struct validator *v, struct reject *rej)
     const struct config *cfg = p->cfg;
     for (size_t i = 0; i < cfg->nderive; i++) {
         struct sl_value *out = &v->row[p->nfields + i];
-        sl_error_clear(&v->eval_err);
+        if (v->eval_err.code != 0) { /* first error wins: clear a previous row's */
+            sl_error_clear(&v->eval_err);
+        }
         if (expr_eval(p->derive[i], v->row, v->scratch, out, &v->eval_err) != 0) {
             problem(rej, cfg->derive[i].name, "derive");
             sb_adds(&rej->msg, v->eval_err.msg);
@@ -487,7 +533,9 @@ static int compute(struct validator *v, struct reject *rej)
     int ok = 1;
     for (size_t i = 0; i < cfg->nrules; i++) {
         struct sl_value res;
-        sl_error_clear(&v->eval_err);
+        if (v->eval_err.code != 0) {
+            sl_error_clear(&v->eval_err);
+        }
         if (expr_eval(p->rules[i], v->row, v->scratch, &res, &v->eval_err) != 0) {
             problem(rej, NULL, cfg->rules[i].name);
             sb_printf(&rej->msg, "rule '%s' could not be evaluated: %s", cfg->rules[i].name,
@@ -572,7 +620,7 @@ int validator_row(struct validator *v, const struct csv_record *rec, struct batc
             v->row[i].type = SL_T_NULL;
             continue;
         }
-        int r = check_cell(fd, ct, f, &v->row[i], rej);
+        int r = check_cell(v, fd, ct, f, &v->row[i], rej);
         if (r < 0) {
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         }

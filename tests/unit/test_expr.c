@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "contract/expr.h"
+#include "contract/expr_int.h"
 #include "contract/types.h"
 
 enum {
@@ -1084,6 +1085,240 @@ static void test_agg_count_distinct(void **state)
     expr_scratch_destroy(scratch);
 }
 
+/* ---- fast paths (expr_fast.c) against the generic walk ------------------------------- */
+
+enum { F_I, F_J, F_X, F_Y, F_D, F_T, NFCOLS };
+
+static const struct expr_col fcols[NFCOLS] = {
+    [F_I] = {"i", SL_T_INT},  [F_J] = {"j", SL_T_INT},  [F_X] = {"x", SL_T_NUM},
+    [F_Y] = {"y", SL_T_NUM},  [F_D] = {"d", SL_T_DATE}, [F_T] = {"t", SL_T_DATETIME},
+};
+
+struct fast_src {
+    const char *src;
+    int fast; /* the root must take a fast path */
+};
+
+static const struct fast_src fast_srcs[] = {
+    {"abs(x - i * y) <= 0.01", 1},
+    {"x / i", 1},
+    {"x / y", 1},
+    {"x % y", 1},
+    {"x % i", 1},
+    {"i / j", 1}, /* division is a number */
+    {"x + i", 1},
+    {"x - y * 2", 1},
+    {"-x", 1},
+    {"-(x + y)", 1},
+    {"abs(-x) + abs(y)", 1},
+    {"x * 1e300 * 1e300", 1},
+    {"x + null", 1},
+    {"x < i", 1},
+    {"i > x", 1},
+    {"i = x", 1},
+    {"x <> y", 1},
+    {"i >= j", 1},
+    {"i <= 3", 1},
+    {"x > 2.5", 1},
+    {"i = 9007199254740993", 1},
+    {"x = 9007199254740993", 1},
+    {"(x + y) / i < 10", 1},
+    {"year(t)", 1},
+    {"month(t)", 1},
+    {"day(d)", 1},
+    {"hour(t)", 1},
+    {"quarter(d)", 1},
+    {"dayofweek(t)", 1},
+    {"i * j + x", 1},     /* an int subtree inside number arithmetic: generic child */
+    {"abs(i) + x", 1},    /* abs of an int: generic child */
+    {"abs(i - j) < x", 0}, /* the int side is not a literal or column: generic */
+    {"-i", 0},
+    {"i + j", 0},
+};
+
+static struct sl_value v_null(void)
+{
+    struct sl_value v = {.type = SL_T_NULL};
+    return v;
+}
+
+static uint64_t fast_rng = 88172645463325252ULL;
+
+static uint64_t next_rand(void)
+{
+    fast_rng ^= fast_rng << 13;
+    fast_rng ^= fast_rng >> 7;
+    fast_rng ^= fast_rng << 17;
+    return fast_rng;
+}
+
+/* A cell for column c: mostly of its type, sometimes null, now and then of another type
+ * (which the generic walk coerces or refuses). */
+static struct sl_value random_cell(int c)
+{
+    static const int64_t ints[] = {0, 1, -1, 3, 7, 1000000, INT64_MAX, INT64_MIN,
+                                   INT64_C(9007199254740993), -INT64_C(4611686018427387904)};
+    static const double nums[] = {0.0, -0.0, 1.0, -2.5, 0.01, 0.005, 3.0, 1e308, -1e308,
+                                  9007199254740992.0, 4.9e-324, 123.456};
+    uint64_t r = next_rand();
+    size_t pick = (size_t)(r >> 8);
+    struct sl_value v = v_null();
+    if (r % 8 == 0) {
+        return v;
+    }
+    if (r % 53 == 1) { /* the wrong type */
+        return c == F_I || c == F_J ? v_num(1.5) : c == F_X || c == F_Y ? v_int(7) : v_str("s");
+    }
+    switch (c) {
+    case F_I:
+    case F_J:
+        return v_int(ints[pick % (sizeof(ints) / sizeof(ints[0]))]);
+    case F_X:
+    case F_Y:
+        if (r % 41 == 2) {
+            return v_num(r % 2 ? NAN : INFINITY); /* never parsed, but both paths agree */
+        }
+        return v_num(nums[pick % (sizeof(nums) / sizeof(nums[0]))]);
+    case F_D:
+        v.type = r % 29 == 3 ? SL_T_DATETIME : SL_T_DATE;
+        v.u.days = (int32_t)(pick % 800000) - 400000;
+        if (v.type == SL_T_DATETIME) {
+            v.u.us = (int64_t)v.u.days * US_PER_DAY + 5;
+        }
+        return v;
+    default:
+        if (r % 29 == 3) { /* a date in a datetime column: coerced */
+            v.type = SL_T_DATE;
+            v.u.days = (int32_t)(pick % 800000) - 400000;
+            return v;
+        }
+        v.type = SL_T_DATETIME;
+        v.u.us = (int64_t)(pick % (UINT64_C(1) << 52)) - (INT64_C(1) << 51);
+        return v;
+    }
+}
+
+static int same_value(const struct sl_value *a, const struct sl_value *b)
+{
+    if (a->type != b->type) {
+        return 0;
+    }
+    switch (a->type) {
+    case SL_T_NULL:
+        return 1;
+    case SL_T_NUM:
+        return (isnan(a->u.d) && isnan(b->u.d)) || memcmp(&a->u.d, &b->u.d, sizeof(double)) == 0;
+    case SL_T_BOOL:
+        return a->u.b == b->u.b;
+    default:
+        return a->u.i == b->u.i;
+    }
+}
+
+/* Every source compiled twice, once with its fast marks cleared, evaluated on the same
+ * random rows: value, null, error code and message must match. */
+static void test_fast_matches_generic(void **state)
+{
+    (void)state;
+    struct expr_scratch *scratch = expr_scratch_create();
+    assert_non_null(scratch);
+    for (size_t s = 0; s < sizeof(fast_srcs) / sizeof(fast_srcs[0]); s++) {
+        struct expr *fast = NULL, *slow = NULL;
+        struct sl_error err = {0};
+        assert_int_equal(expr_compile(fast_srcs[s].src, fcols, NFCOLS, &fast, NULL, &err), 0);
+        assert_int_equal(expr_compile(fast_srcs[s].src, fcols, NFCOLS, &slow, NULL, &err), 0);
+        expr_fast_clear(slow);
+        if ((fast->nodes[fast->root].fast >= FAST_ARITH) != fast_srcs[s].fast) {
+            fail_msg("'%s': fast kind %d at the root", fast_srcs[s].src,
+                     fast->nodes[fast->root].fast);
+        }
+        for (int n = 0; n < 20000; n++) {
+            struct sl_value r[NFCOLS];
+            for (int c = 0; c < NFCOLS; c++) {
+                r[c] = random_cell(c);
+            }
+            struct sl_value a, b;
+            struct sl_error ea = {0}, eb = {0};
+            int ra = expr_eval(fast, r, scratch, &a, &ea);
+            int rb = expr_eval(slow, r, scratch, &b, &eb);
+            if (ra != rb || strcmp(ea.msg, eb.msg) != 0 || (ra == 0 && !same_value(&a, &b))) {
+                char ga[64], gb[64];
+                render(&a, ga, sizeof(ga));
+                render(&b, gb, sizeof(gb));
+                fail_msg("'%s' row %d: fast %d [%s] %s, generic %d [%s] %s", fast_srcs[s].src, n,
+                         ra, ea.msg, ga, rb, eb.msg, gb);
+            }
+            expr_scratch_reset(scratch);
+        }
+        expr_destroy(fast);
+        expr_destroy(slow);
+    }
+    expr_scratch_destroy(scratch);
+}
+
+/* The edges the fast paths must keep, spelled out. */
+static void test_fast_edges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *src;
+        struct sl_value cells[4]; /* i j x y */
+        const char *want;
+    } cases[] = {
+        {"x / i", {{SL_T_INT, {.i = 0}}, {0}, {SL_T_NUM, {.d = 1}}}, "!division by zero"},
+        {"x / i", {{SL_T_INT, {.i = 0}}, {0}, {SL_T_NULL, {0}}}, "null"},
+        {"x % y", {{0}, {0}, {SL_T_NUM, {.d = 1}}, {SL_T_NUM, {.d = -0.0}}},
+         "!division by zero"},
+        /* an error on the right wins over a null on the left */
+        {"x + i * j", {{SL_T_INT, {.i = INT64_MAX}}, {SL_T_INT, {.i = 2}}, {0}},
+         "!integer overflow"},
+        {"x * y", {{0}, {0}, {SL_T_NUM, {.d = 1e308}}, {SL_T_NUM, {.d = 10}}},
+         "!number out of range"},
+        {"abs(x - i * y) <= 0.01",
+         {{SL_T_INT, {.i = 3}}, {0}, {SL_T_NUM, {.d = 59.97}}, {SL_T_NUM, {.d = 19.99}}},
+         "bool:true"},
+        {"abs(x - i * y) <= 0.01",
+         {{SL_T_INT, {.i = 3}}, {0}, {SL_T_NUM, {.d = 59.99}}, {SL_T_NUM, {.d = 19.99}}},
+         "bool:false"},
+        {"abs(x - i * y) <= 0.01", {{SL_T_INT, {.i = 3}}, {0}, {0}, {SL_T_NUM, {.d = 1}}}, "null"},
+        /* int against number is exact, not through a double: 2^53 + 1 > 2^53 */
+        {"i > x",
+         {{SL_T_INT, {.i = INT64_C(9007199254740993)}}, {0}, {SL_T_NUM, {.d = 9007199254740992.0}}},
+         "bool:true"},
+        {"x < i",
+         {{SL_T_INT, {.i = INT64_C(9007199254740993)}}, {0}, {SL_T_NUM, {.d = 9007199254740992.0}}},
+         "bool:true"},
+        {"i / j", {{SL_T_INT, {.i = 7}}, {SL_T_INT, {.i = 2}}}, "num:3.5"},
+        {"x + i", {{SL_T_INT, {.i = 1}}, {0}, {SL_T_INT, {.i = 2}}}, "num:3"}, /* coerced */
+        {"x + i", {{SL_T_NUM, {.d = 1}}, {0}, {SL_T_NUM, {.d = 2}}}, "!holds a number value"},
+        {"-x", {{0}, {0}, {SL_T_NUM, {.d = 0.0}}}, "num:-0"},
+    };
+    struct expr_scratch *scratch = expr_scratch_create();
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct expr *e = NULL;
+        struct sl_error err = {0};
+        assert_int_equal(expr_compile(cases[k].src, fcols, NFCOLS, &e, NULL, &err), 0);
+        assert_true(e->nodes[e->root].fast >= FAST_ARITH);
+        struct sl_value r[NFCOLS] = {0};
+        memcpy(r, cases[k].cells, sizeof(cases[k].cells));
+        struct sl_value v;
+        char got[300];
+        if (expr_eval(e, r, scratch, &v, &err) != 0) {
+            snprintf(got, sizeof(got), "!%s", err.msg);
+        } else {
+            render(&v, got, sizeof(got));
+        }
+        int ok = cases[k].want[0] == '!' ? got[0] == '!' && strstr(got, cases[k].want + 1) != NULL
+                                         : strcmp(got, cases[k].want) == 0;
+        if (!ok) {
+            fail_msg("'%s' case %zu: want [%s], got [%s]", cases[k].src, k, cases[k].want, got);
+        }
+        expr_destroy(e);
+        expr_scratch_reset(scratch);
+    }
+    expr_scratch_destroy(scratch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1100,6 +1335,8 @@ int main(void)
         cmocka_unit_test(test_agg_basic),
         cmocka_unit_test(test_agg_errors),
         cmocka_unit_test(test_agg_count_distinct),
+        cmocka_unit_test(test_fast_matches_generic),
+        cmocka_unit_test(test_fast_edges),
     };
     return cmocka_run_group_tests_name("expr", tests, NULL, NULL);
 }

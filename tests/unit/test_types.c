@@ -547,6 +547,18 @@ static void test_strftime_memo(void **state)
     /* a memo hit still respects the caller's buffer */
     assert_int_equal(types_strftime(0, fmt, buf, 4), -1);
     assert_int_equal(types_strftime(0, fmt, buf, 5), 4);
+    /* every time-of-day conversion keeps its format out of the memo: two instants of one
+     * day, 1 h 1 min 1.000001 s apart, differ in each */
+    static const char *const timely[] = {"%H", "%M", "%S", "%f", "%T"};
+    for (size_t i = 0; i < sizeof(timely) / sizeof(timely[0]); i++) {
+        char first[64];
+        strcpy(fmt, timely[i]);
+        types_strftime(d0 + 1, fmt, first, sizeof(first));
+        types_strftime(d0 + 1 + 3661000001, fmt, buf, sizeof(buf));
+        if (strcmp(first, buf) == 0) {
+            fail_msg("%s gave '%s' at two times of one day", timely[i], buf);
+        }
+    }
 }
 
 static void test_strftime(void **state)

@@ -425,6 +425,80 @@ static void test_bad_expressions_are_config_errors(void **state)
     config_destroy(cfg);
 }
 
+/* The validator's shortcuts: missing values by first byte, enum members by length and first
+ * byte, int and number bounds compared inline.  Each line is checked alone. */
+static const char edge_yaml[] =
+    "contract:\n"
+    "  missingValues: ['', NA, N/A, '-']\n"
+    "  fields:\n"
+    "    - {name: n, type: integer, constraints: {minimum: -3, maximum: 10}}\n"
+    "    - {name: x, type: number, constraints: {minimum: -0.5, maximum: 2.5}}\n"
+    "    - {name: c, type: string, constraints: {enum: [red, rex, rose, green]}}\n"
+    "    - {name: s, type: string, constraints: {required: true}}\n";
+
+static const struct rowcase edge_cases[] = {
+    {"-,-,-,a", NULL, NULL, NULL},              /* '-' is missing everywhere */
+    {"NA,N/A,,a", NULL, NULL, NULL},
+    {"-3,-0.5,rex,a", NULL, NULL, NULL},        /* starts like a missing value, is not one */
+    {"10,2.5,rose,a", NULL, NULL, NULL},
+    {"-2,0,green,N", NULL, NULL, NULL},
+    {"N,1,red,a", "type", "n", "'N' is not an integer"},
+    {"NAN,1,red,a", "type", "n", "'NAN' is not an integer"},
+    {"N/,1,red,a", "type", "n", "'N/' is not an integer"},
+    {"-4,1,red,a", "minimum", "n", "'-4' is below the minimum -3"},
+    {"11,1,red,a", "maximum", "n", "'11' is above the maximum 10"},
+    {"1,-0.51,red,a", "minimum", "x", "below the minimum -0.5"},
+    {"1,2.5000001,red,a", "maximum", "x", "above the maximum 2.5"},
+    {"1,1,rez,a", "enum", "c", "'rez' is not one of red, rex, rose, green"},
+    {"1,1,re,a", "enum", "c", "'re' is not one of"},
+    {"1,1,Red,a", "enum", "c", "'Red' is not one of"},
+    {"1,1,rosa,a", "enum", "c", "'rosa' is not one of"},
+    {"1,1,gren,a", "enum", "c", "'gren' is not one of"},
+    {"1,1,red,-", "required", "s", "required value is missing"},
+    {"1,1,red,NA", "required", "s", "required value is missing"},
+    {"1,1,red,", "required", "s", "required value is missing"},
+};
+
+static void test_missing_enum_bounds_edges(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(edge_yaml, sizeof(edge_yaml) - 1);
+    for (size_t i = 0; i < sizeof(edge_cases) / sizeof(edge_cases[0]); i++) {
+        const struct rowcase *c = &edge_cases[i];
+        batch_clear(f->batch);
+        int rc = feed(f, "n,x,c,s\n", c->line);
+        if (c->rule == NULL) {
+            if (rc != 1) {
+                fail_msg("edge %zu (%s): rejected: %s", i, c->line, sb_cstr(&f->rej.msg));
+            }
+            continue;
+        }
+        if (rc != 0) {
+            fail_msg("edge %zu (%s): accepted, wanted rule %s", i, c->line, c->rule);
+        }
+        assert_string_equal(f->rej.rule, c->rule);
+        assert_string_equal(f->rej.column, c->column);
+        if (strstr(sb_cstr(&f->rej.msg), c->msg) == NULL) {
+            fail_msg("edge %zu: message '%s' lacks '%s'", i, sb_cstr(&f->rej.msg), c->msg);
+        }
+    }
+    /* missing cells are nulls, the others keep their values */
+    batch_clear(f->batch);
+    assert_int_equal(feed(f, "n,x,c,s\n", "-,-3e-1,-,-x"), 1);
+    struct sl_value v;
+    batch_get(f->batch, 0, 0, &v);
+    assert_int_equal(v.type, SL_T_NULL);
+    batch_get(f->batch, 0, 1, &v);
+    assert_int_equal(v.type, SL_T_NUM);
+    assert_true(v.u.d == -0.3);
+    batch_get(f->batch, 0, 2, &v);
+    assert_int_equal(v.type, SL_T_NULL);
+    batch_get(f->batch, 0, 3, &v);
+    assert_int_equal(v.type, SL_T_STR);
+    assert_memory_equal(v.u.s.p, "-x", 2);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_metrics_direct_equals_evaluated),
         cmocka_unit_test(test_metrics_typed_columns),
         cmocka_unit_test(test_bad_expressions_are_config_errors),
+        cmocka_unit_test(test_missing_enum_bounds_edges),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }
