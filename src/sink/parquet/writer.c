@@ -442,6 +442,21 @@ int pq_w_flush_row_group(struct pq_writer *w)
     return 0;
 }
 
+/* Writes the buffered row group out before the end of the file, and starts the disk
+ * writing it: the fsync that makes the file durable at commit then waits only for the
+ * last row group (an 18 MB file's fsync took 10 ms at the end of its load, after the
+ * writer thread had finished).  The hint's failure costs nothing but that overlap. */
+static int flush_row_group_early(struct pq_writer *w)
+{
+    int64_t from = w->offset;
+    if (pq_w_flush_row_group(w) != 0) {
+        return -1;
+    }
+    /* advisory, its result unused on purpose: the commit's fsync still covers every byte */
+    (void)sync_file_range(w->fd, from, w->offset - from, SYNC_FILE_RANGE_WRITE);
+    return 0;
+}
+
 static size_t buffered_bytes(const struct pq_writer *w)
 {
     size_t n = 0;
@@ -462,7 +477,7 @@ int pq_writer_flush(struct pq_writer *w, struct sl_error *err)
     if (w->err.code != 0) {
         return pq_w_report(w, err);
     }
-    if (w->rg_rows > 0 && pq_w_flush_row_group(w) != 0) {
+    if (w->rg_rows > 0 && flush_row_group_early(w) != 0) {
         return pq_w_report(w, err);
     }
     /* Flushed to save memory: give the chunk buffers and dictionaries back too (a reset
@@ -563,7 +578,7 @@ int pq_writer_write(struct pq_writer *w, const struct batch *b, size_t from, siz
         r = e;
         if (w->rg_rows > 0 && (w->rg_rows >= w->opt.row_group_rows
                                || buffered_bytes(w) >= w->opt.row_group_bytes)) {
-            if (pq_w_flush_row_group(w) != 0) {
+            if (flush_row_group_early(w) != 0) {
                 return pq_w_report(w, err);
             }
         }
