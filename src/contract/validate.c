@@ -31,6 +31,11 @@ struct validator {
      * case) is not missing without a comparison.  miss_empty: "" is one of them. */
     unsigned char miss_first[256];
     int miss_empty;
+    /* Within-file uniqueness is one integer-like column's set (a lone integer, date or
+     * datetime primary key, or one such unique field and no primary key): the column, and
+     * its set; -1 otherwise.  validator_unique_row then inserts the cell directly. */
+    ptrdiff_t one_key;
+    struct keyset *one_set;
 };
 
 struct validator *validator_create(const struct plan *p)
@@ -69,6 +74,27 @@ struct validator *validator_create(const struct plan *p)
         v->pkset = keyset_create();
         if (v->pkset == NULL) {
             goto fail;
+        }
+    }
+    v->one_key = -1;
+    size_t nsets = v->pkset != NULL;
+    for (size_t i = 0; i < p->nfields; i++) {
+        if (v->uniq[i] != NULL) {
+            nsets++;
+            v->one_key = (ptrdiff_t)i;
+            v->one_set = v->uniq[i];
+        }
+    }
+    if (ct->npk == 1 && nsets == 1) {
+        v->one_key = (ptrdiff_t)ct->pk[0];
+        v->one_set = v->pkset;
+    }
+    if (nsets != 1 || (ct->npk > 1)) {
+        v->one_key = -1;
+    } else {
+        enum sl_type t = p->cols[v->one_key].type;
+        if (t != SL_T_INT && t != SL_T_DATETIME && t != SL_T_DATE) {
+            v->one_key = -1;
         }
     }
     return v;
@@ -675,6 +701,17 @@ int validator_has_unique(const struct validator *v)
 int validator_unique_row(struct validator *v, const struct batch *b, size_t r,
                          struct reject *rej)
 {
+    if (v->one_key >= 0 && b->cols[v->one_key].null[r] == 0) {
+        const struct column *c = &b->cols[v->one_key];
+        int64_t key = c->type == SL_T_DATE ? c->v.i32[r] : c->v.i64[r];
+        uint64_t first;
+        int k = keyset_insert_i64(v->one_set, key, b->line[r], &first);
+        if (k != 0) {
+            return k; /* new (1), or out of memory (-1) */
+        }
+        /* a duplicate: the full path below finds it again (the set did not change) and
+         * writes the reject */
+    }
     const struct contract *ct = v->p->cfg->contract;
     rej->line = b->line[r];
     rej->column = NULL;

@@ -405,6 +405,78 @@ static void test_metrics_typed_columns(void **state)
     batch_destroy(b);
 }
 
+/* Within-file uniqueness checked after parsing (validator_unique_row, as the parallel
+ * reader does) gives the serial reader's verdicts and messages, for the shapes with one
+ * integer-like key (checked cell by cell without a row) and for one that is not. */
+static void test_unique_after_parsing(void **state)
+{
+    (void)state;
+    static const char *const contracts[] = {
+        "  primaryKey: id\n  fields:\n    - {name: id, type: integer}\n"
+        "    - {name: d, type: date}\n",
+        "  fields:\n    - {name: id, type: integer}\n"
+        "    - {name: d, type: date, constraints: {unique: true}}\n",
+        "  primaryKey: d\n  fields:\n    - {name: id, type: integer}\n"
+        "    - {name: d, type: datetime}\n",
+        "  primaryKey: id\n  fields:\n    - {name: id, type: integer}\n"
+        "    - {name: d, type: date, constraints: {unique: true}}\n",
+    };
+    static const char *const rows[][2] = {
+        {"5", "2024-01-01"}, {"-7", "2024-01-02"}, {"5", "2024-01-03"},
+        {"", "2024-01-01"},  {"9", ""},            {"-7", ""},
+        {"9223372036854775807", "1969-12-31"},    {"9223372036854775807", "1969-12-31"},
+        {"12", "2024-01-02"},
+    };
+    for (size_t k = 0; k < sizeof(contracts) / sizeof(contracts[0]); k++) {
+        struct strbuf y = STRBUF_INIT, serial = STRBUF_INIT, after = STRBUF_INIT;
+        char data[1024];
+        size_t dn = (size_t)snprintf(data, sizeof(data), "id,d\n");
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+            int dt = k == 2 && rows[i][1][0] != '\0'; /* the datetime contract */
+            dn += (size_t)snprintf(data + dn, sizeof(data) - dn, "%s,%s%s\n", rows[i][0],
+                                   rows[i][1], dt ? " 10:00:00" : "");
+        }
+        sb_adds(&y, "contract:\n");
+        sb_adds(&y, contracts[k]);
+        for (int deferred = 0; deferred < 2; deferred++) {
+            struct fixture *f = fixture_new(y.p, y.len);
+            struct strbuf *out = deferred ? &after : &serial;
+            validator_defer_unique(f->val, deferred);
+            struct csv_mem_src src = {data, dn, 0, 0};
+            struct csv_reader *r = csv_reader_create(NULL, csv_mem_read, &src);
+            struct csv_record rec;
+            struct sl_error err = {0};
+            assert_int_equal(csv_reader_next(r, &rec, &err), 1);
+            assert_int_equal(validator_header(f->val, &rec, &err), 0);
+            while (csv_reader_next(r, &rec, &err) == 1) {
+                size_t row = f->batch->nrows;
+                int rc = validator_row(f->val, &rec, f->batch, &f->rej, &err);
+                if (rc == 1 && deferred) {
+                    rc = validator_unique_row(f->val, f->batch, row, &f->rej);
+                }
+                sb_printf(out, "%llu:%d", (unsigned long long)rec.line, rc);
+                if (rc == 0) {
+                    sb_printf(out, " %s %s", f->rej.rule, sb_cstr(&f->rej.msg));
+                }
+                sb_adds(out, "\n");
+            }
+            csv_reader_destroy(r);
+            fixture_free(f);
+        }
+        if (strcmp(sb_cstr(&serial), sb_cstr(&after)) != 0) {
+            fail_msg("contract %zu:\nserial:\n%safter parsing:\n%s", k, sb_cstr(&serial),
+                     sb_cstr(&after));
+        }
+        /* every contract has duplicates here, found on their first sighting's line */
+        if (strstr(sb_cstr(&after), "(first seen on line") == NULL) {
+            fail_msg("contract %zu: no duplicate:\n%s", k, sb_cstr(&after));
+        }
+        sb_free(&y);
+        sb_free(&serial);
+        sb_free(&after);
+    }
+}
+
 static void test_bad_expressions_are_config_errors(void **state)
 {
     (void)state;
@@ -509,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
         cmocka_unit_test(test_metrics_direct_equals_evaluated),
         cmocka_unit_test(test_metrics_typed_columns),
+        cmocka_unit_test(test_unique_after_parsing),
         cmocka_unit_test(test_bad_expressions_are_config_errors),
         cmocka_unit_test(test_missing_enum_bounds_edges),
     };
