@@ -133,32 +133,6 @@ void pq_rle_encode(struct pq_buf *out, const uint32_t *v, size_t n, int w)
 
 /* ---- dictionary ---- */
 
-uint32_t pq_hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    /* the 0..7 tail bytes, read in at most two fixed-size loads (a memcpy of a variable
-     * size would be a library call for every short string) */
-    uint64_t w = 0;
-    if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        w = (uint64_t)a | (uint64_t)b << 32;
-    } else if (n > 0) {
-        w = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
-    }
-    h = (h ^ w) * 0x100000001b3ULL;
-    return pq_hash64(h);
-}
-
 void pq_dict_init(struct pq_dict *d, enum sl_type type)
 {
     memset(d, 0, sizeof(*d));
@@ -182,36 +156,6 @@ void pq_dict_free(struct pq_dict *d)
     free(d->soff);
     pq_buf_free(&d->plain);
     memset(d, 0, sizeof(*d));
-}
-
-/* Equal n-byte strings?  Up to 16 bytes in at most two overlapping word compares (a memcmp
- * call costs more than the compare for the short enum-like strings dictionaries hold). */
-int pq_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t x0, y0, x1, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, b, 4);
-        memcpy(&x1, a + n - 4, 4);
-        memcpy(&y1, b + n - 4, 4);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    return n == 0 || memcmp(a, b, n) == 0;
-}
-
-static int entry_equal(const struct pq_dict *d, uint32_t e, const void *p, size_t n)
-{
-    uint32_t len;
-    memcpy(&len, d->plain.p + d->soff[e], 4);
-    return len == n && pq_bytes_equal(d->plain.p + d->soff[e] + 4, p, n);
 }
 
 /* Doubles the table (1024 slots at first), re-placing every entry by its stored hash. */
@@ -271,24 +215,8 @@ int pq_dict_add_fixed(struct pq_dict *d, uint64_t key, uint32_t h, uint32_t *idx
     return 1;
 }
 
-int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx)
+int pq_dict_add_str(struct pq_dict *d, const uint8_t *p, size_t n, uint32_t h, uint32_t *idx)
 {
-    if (d->width == 8 || d->width == 4) {
-        uint64_t k = 0;
-        memcpy(&k, p, d->width);
-        return pq_dict_put_fixed(d, k, idx);
-    }
-    uint32_t h = pq_hash_bytes(p, n);
-    if (d->slots != NULL) {
-        size_t mask = d->nslots - 1;
-        for (size_t pos = h & mask; d->slots[pos].e1 != 0; pos = (pos + 1) & mask) {
-            const struct pq_dslot *s = &d->slots[pos];
-            if (s->hash == h && entry_equal(d, s->e1 - 1, p, n)) {
-                *idx = s->e1 - 1;
-                return 0;
-            }
-        }
-    }
     if (d->n == UINT32_MAX - 1 || n > UINT32_MAX) {
         return -1;
     }
@@ -314,4 +242,14 @@ int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx)
     *s = (struct pq_dslot){.hash = h, .e1 = d->n + 1};
     *idx = d->n++;
     return 1;
+}
+
+int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx)
+{
+    if (d->width == 8 || d->width == 4) {
+        uint64_t k = 0;
+        memcpy(&k, p, d->width);
+        return pq_dict_put_fixed(d, k, idx);
+    }
+    return pq_dict_put_str(d, p, n, idx);
 }

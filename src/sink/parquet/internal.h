@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "contract/value.h"
 #include "sink/parquet/buf.h"
@@ -58,11 +59,10 @@ void pq_dict_free(struct pq_dict *d);
 /* Finds or adds a value (fixed width: n == width bytes, LE).  Returns 1 when added, 0 when
  * found, -1 on out-of-memory; *idx is its entry. */
 int pq_dict_put(struct pq_dict *d, const void *p, size_t n, uint32_t *idx);
-/* Adds a fixed-width value known to be absent, with hash h (pq_dict_put_fixed's slow path). */
+/* Adds a value known to be absent, with hash h (the slow paths of pq_dict_put_fixed and
+ * pq_dict_put_str). */
 int pq_dict_add_fixed(struct pq_dict *d, uint64_t key, uint32_t h, uint32_t *idx);
-uint32_t pq_hash_bytes(const uint8_t *p, size_t n);
-/* memcmp(a, b, n) == 0, without a library call for n <= 16. */
-int pq_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n);
+int pq_dict_add_str(struct pq_dict *d, const uint8_t *p, size_t n, uint32_t h, uint32_t *idx);
 
 static inline uint32_t pq_hash64(uint64_t x)
 {
@@ -72,6 +72,89 @@ static inline uint32_t pq_hash64(uint64_t x)
     x *= 0xd6e8feb86659fd93ULL;
     x ^= x >> 32;
     return (uint32_t)x;
+}
+
+static inline uint32_t pq_hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    /* the 0..7 tail bytes, read in at most two fixed-size loads (a memcpy of a variable
+     * size would be a library call for every short string) */
+    uint64_t w = 0;
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = (uint64_t)a | (uint64_t)b << 32;
+    } else if (n > 0) {
+        w = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+    }
+    h = (h ^ w) * 0x100000001b3ULL;
+    return pq_hash64(h);
+}
+
+/* memcmp(a, b, n) == 0, in at most two overlapping word compares up to 16 bytes (a memcmp
+ * call costs more than the compare for the short enum-like strings dictionaries hold). */
+static inline int pq_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return n == 0 || memcmp(a, b, n) == 0;
+}
+
+/* The entry of string p[0..n) with hash h, if the dictionary has it: 1 and *idx, else 0. */
+static inline int pq_dict_find_str(const struct pq_dict *d, const uint8_t *p, size_t n,
+                                   uint32_t h, uint32_t *idx)
+{
+    if (d->slots == NULL) {
+        return 0;
+    }
+    size_t mask = d->nslots - 1;
+    for (size_t pos = h & mask; d->slots[pos].e1 != 0; pos = (pos + 1) & mask) {
+        const struct pq_dslot *s = &d->slots[pos];
+        if (s->hash != h) {
+            continue;
+        }
+        const uint8_t *e = d->plain.p + d->soff[s->e1 - 1];
+        uint32_t len;
+        memcpy(&len, e, 4);
+        if (len == n && pq_bytes_equal(e + 4, p, n)) {
+            *idx = s->e1 - 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* pq_dict_put for a string dictionary. */
+static inline int pq_dict_put_str(struct pq_dict *d, const uint8_t *p, size_t n, uint32_t *idx)
+{
+    uint32_t h = pq_hash_bytes(p, n);
+    if (pq_dict_find_str(d, p, n, h, idx)) {
+        return 0;
+    }
+    return pq_dict_add_str(d, p, n, h, idx);
 }
 
 /* pq_dict_put for a fixed-width dictionary (width 4 or 8), the value zero-extended to key:

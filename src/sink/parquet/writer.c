@@ -320,8 +320,9 @@ take_fixed(struct pq_writer *w, size_t c, const struct column *col, size_t r, si
     return i;
 }
 
-/* Takes rows [r, r + n) of any other column (strings, booleans) the same way, a value at a
- * time through add_value. */
+/* Takes rows [r, r + n) of any other column (strings, booleans) the same way, through
+ * add_value but for a string already in the dictionary.  (A known value cannot end the
+ * page: n stops at its last row, and only a new value moves the fallback or the bytes.) */
 static size_t take_value(struct pq_writer *w, size_t c, const struct column *col, size_t r,
                          size_t n)
 {
@@ -337,10 +338,21 @@ static size_t take_value(struct pq_writer *w, size_t c, const struct column *col
             w->st[c].nulls++;
             continue;
         }
-        int rc = cw->type == SL_T_BOOL
-                     ? add_value(w, cw, c, &col->v.u8[row], 1)
-                     : add_value(w, cw, c, col->data + col->off[row],
-                                 col->off[row + 1] - col->off[row]);
+        int rc;
+        if (cw->type == SL_T_BOOL) {
+            rc = add_value(w, cw, c, &col->v.u8[row], 1);
+        } else {
+            const uint8_t *p = (const uint8_t *)col->data + col->off[row];
+            size_t len = col->off[row + 1] - col->off[row];
+            uint32_t e;
+            if (cw->use_dict && pq_dict_find_str(&cw->dict, p, len, pq_hash_bytes(p, len), &e)) {
+                /* the usual case, inline: a known value, no statistics to move */
+                cw->chunk_vals++;
+                cw->idx[cw->page_vals++] = e;
+                continue;
+            }
+            rc = add_value(w, cw, c, p, len);
+        }
         if (rc != 0) {
             return 0;
         }
