@@ -5,6 +5,8 @@
  * byte is scanned once.  Unquoted and plain quoted fields point into the buffer; quoted
  * fields with doubled quotes or text after the closing quote are unescaped into r->scratch.
  * Limits are checked as bytes arrive, so memory stays near max_record_bytes whatever comes.
+ * The inner loops look for the next delimiter, quote or terminator 16 bytes at a time where
+ * SSE2 is there (input/scan16.h), since typical fields are only a few bytes long.
  */
 #include "input/csv.h"
 
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/scan16.h"
 #include "input/utf8.h"
 
 #define CSV_BUF_INIT ((size_t)256 * 1024)
@@ -36,8 +39,10 @@ enum scan_state {
     S_QQ,     /* just after a quote in a quoted field: doubled quote or closing quote */
 };
 
+/* A field's raw bytes end at offset `end` from the record's first byte.  Where they start is
+ * not stored: a field starts right after the previous one's delimiter (end + 1), the first
+ * at 0.  That keeps the per-field work in the scanner to two small stores. */
 struct fspan {
-    size_t start; /* raw bytes of the field, as offsets from the record's first byte */
     size_t end;
     unsigned char quoted;
     unsigned char escaped; /* value is not simply the bytes between the quotes */
@@ -67,9 +72,12 @@ struct csv_reader {
     struct csv_field *fields;
     size_t nf;
     size_t fcap;
+    size_t room; /* min(fcap, max_columns): at nf == room a new field needs the slow path */
+    size_t fast; /* min(max_field_bytes, max_record_bytes): records up to it fit both */
     char *scratch;
     size_t scap;
     size_t raw_len;
+    int any_quoted; /* the current record has a quoted field */
     enum csv_problem prob;
     size_t prob_field;
     size_t prob_off;
@@ -118,6 +126,8 @@ struct csv_reader *csv_reader_create(const struct csv_opts *opts, csv_read_fn re
     r->o.max_field_bytes = limit_or(r->o.max_field_bytes, CSV_DEF_FIELD);
     r->o.max_record_bytes = limit_or(r->o.max_record_bytes, CSV_DEF_RECORD);
     r->o.max_columns = limit_or(r->o.max_columns, CSV_DEF_COLUMNS);
+    r->fast = r->o.max_field_bytes < r->o.max_record_bytes ? r->o.max_field_bytes
+                                                           : r->o.max_record_bytes;
     if (r->o.delimiter == r->o.quote || r->o.delimiter == '\n' || r->o.delimiter == '\r' ||
         r->o.quote == '\n' || r->o.quote == '\r') {
         goto fail;
@@ -130,6 +140,7 @@ struct csv_reader *csv_reader_create(const struct csv_opts *opts, csv_read_fn re
     r->cap = CSV_BUF_INIT;
     r->buf = malloc(r->cap + 1);
     r->fcap = CSV_FIELDS_INIT;
+    r->room = r->fcap < r->o.max_columns ? r->fcap : r->o.max_columns;
     r->spans = malloc(r->fcap * sizeof(*r->spans));
     r->fields = malloc(r->fcap * sizeof(*r->fields));
     if (r->buf == NULL || r->spans == NULL || r->fields == NULL) {
@@ -232,10 +243,16 @@ ssize_t csv_mem_read(void *ctx, char *buf, size_t cap)
  * are raw input bytes.  When both are over, the one crossed first in the input wins, so
  * the error never depends on how the input happened to be split into reads. */
 
+/* Offset of the current (last) field's first byte within the record. */
+static size_t field_start(const struct csv_reader *r)
+{
+    return r->nf >= 2 ? r->spans[r->nf - 2].end + 1 : 0;
+}
+
 static int limits_slow(struct csv_reader *r, size_t p)
 {
     size_t rl = p - r->rec;
-    size_t fs = r->spans[r->nf - 1].start;
+    size_t fs = field_start(r);
     size_t maxf = r->o.max_field_bytes;
     size_t maxr = r->o.max_record_bytes;
     int over_rec = rl > maxr;
@@ -257,45 +274,50 @@ static int limits_slow(struct csv_reader *r, size_t p)
 
 static inline int check_limits(struct csv_reader *r, size_t p)
 {
-    size_t rl = p - r->rec;
-
-    if (rl <= r->o.max_field_bytes && rl <= r->o.max_record_bytes) {
+    if (p - r->rec <= r->fast) {
         return 0; /* the common case: the whole record fits either limit */
     }
     return limits_slow(r, p);
 }
 
-/* Starts field number nf+1 at buffer offset p. */
-static inline int begin_field(struct csv_reader *r, size_t p)
+/* nf == room: either the record has max_columns fields already, or the arrays are full. */
+static int fields_full(struct csv_reader *r)
 {
-    struct fspan *s;
-
     if (r->nf >= r->o.max_columns) {
         return fail(r, SL_ELIMIT,
                     "line %" PRIu64 ": record has more than %zu fields (limits.max_columns)",
                     r->rec_line, r->o.max_columns);
     }
-    if (r->nf == r->fcap) {
-        size_t ncap = r->fcap * 2 < r->o.max_columns ? r->fcap * 2 : r->o.max_columns;
-        if (ncap <= r->nf) { /* cannot happen (fcap starts > 0, nf < max_columns); be sure */
-            ncap = r->nf + 1;
-        }
-        void *np = realloc(r->spans, ncap * sizeof(*r->spans));
+    size_t ncap = r->fcap * 2 < r->o.max_columns ? r->fcap * 2 : r->o.max_columns;
+    if (ncap <= r->nf) { /* cannot happen (fcap starts > 0, nf < max_columns); be sure */
+        ncap = r->nf + 1;
+    }
+    void *np = realloc(r->spans, ncap * sizeof(*r->spans));
 
-        if (np == NULL) {
-            return fail(r, SL_ENOMEM, "out of memory for %zu fields", ncap);
-        }
-        r->spans = np;
-        np = realloc(r->fields, ncap * sizeof(*r->fields));
-        if (np == NULL) {
-            return fail(r, SL_ENOMEM, "out of memory for %zu fields", ncap);
-        }
-        r->fields = np;
-        r->fcap = ncap;
+    if (np == NULL) {
+        return fail(r, SL_ENOMEM, "out of memory for %zu fields", ncap);
+    }
+    r->spans = np;
+    np = realloc(r->fields, ncap * sizeof(*r->fields));
+    if (np == NULL) {
+        return fail(r, SL_ENOMEM, "out of memory for %zu fields", ncap);
+    }
+    r->fields = np;
+    r->fcap = ncap;
+    r->room = ncap < r->o.max_columns ? ncap : r->o.max_columns;
+    return 0;
+}
+
+/* Starts field number nf+1 (right after the previous field's delimiter, or at the record's
+ * first byte). */
+static inline int begin_field(struct csv_reader *r)
+{
+    struct fspan *s;
+
+    if (r->nf >= r->room && fields_full(r) != 0) {
+        return r->err_code;
     }
     s = &r->spans[r->nf++];
-    s->start = p - r->rec;
-    s->end = 0;
     s->quoted = 0;
     s->escaped = 0;
     return 0;
@@ -305,7 +327,7 @@ static inline int begin_field(struct csv_reader *r, size_t p)
 static inline int next_field(struct csv_reader *r, size_t p)
 {
     r->spans[r->nf - 1].end = p - r->rec;
-    return check_limits(r, p) ? r->err_code : begin_field(r, p + 1);
+    return check_limits(r, p) ? r->err_code : begin_field(r);
 }
 
 /* The record ends at p, with terminator byte c there (0 at end of input). */
@@ -435,13 +457,152 @@ static int at_eof(struct csv_reader *r)
     return end_record(r, r->len, 0);
 }
 
+/* --- the wide inner loops -----------------------------------------------------------------
+ * Typical records are plain fields of a few bytes, so most of the scanner's time goes to
+ * finding the next delimiter.  Where the data allows, the loops below look at 16 bytes at a
+ * time (input/scan16.h) and walk the structural bytes of each block; the portable
+ * byte-at-a-time loops finish the last bytes before len, so no load reaches past the data
+ * (the buffer may be the caller's, with nothing after its sentinel). */
+
+/* The field bookkeeping run_unq works on, in its own copies: as far as the compiler knows a
+ * store into r->spans could change r->nf or r->rec, which would then be reloaded per field. */
+struct unq {
+    struct fspan *s;    /* the current field's span: r->spans[nf - 1] */
+    struct fspan *last; /* r->spans[room - 1]: at s == last the next field takes the slow path */
+    size_t rec;
+    size_t lim; /* rec + fast: a field ending past it needs the full limit check */
+};
+
+/* next_field for run_unq: the field ends at the delimiter at p and the next one begins.
+ * Records near a limit and full arrays take next_field itself, which has the messages. */
+static inline int unq_delim(struct csv_reader *r, struct unq *u, size_t p)
+{
+    if (__builtin_expect(p <= u->lim && u->s < u->last, 1)) {
+        u->s->end = p - u->rec;
+        u->s++;
+        u->s->quoted = 0;
+        u->s->escaped = 0;
+        return 0;
+    }
+    r->nf = (size_t)(u->s - r->spans) + 1;
+    if (next_field(r, p) != 0) {
+        return r->err_code;
+    }
+    u->s = r->spans + r->nf - 1;
+    u->last = r->spans + r->room - 1;
+    return 0;
+}
+
+/* In an unquoted field at *pp: ends a field at each delimiter until a byte that needs the
+ * state machine (terminator, quote, NUL, the end of the data) or a quote that opens the next
+ * field (st becomes S_FSTART).  Leaves *pp there; 0 or an error. */
+static inline int run_unq(struct csv_reader *r, const unsigned char *b, size_t len, size_t *pp)
+{
+    const unsigned char *cls = r->cls;
+    const unsigned char delim = (unsigned char)r->o.delimiter;
+    const unsigned char quote = (unsigned char)r->o.quote;
+    struct unq u = {r->spans + r->nf - 1, r->spans + r->room - 1, r->rec, r->rec + r->fast};
+    size_t pos = *pp;
+    int rc = 0;
+
+#if SL_SCAN16
+    const __m128i vd = _mm_set1_epi8((char)delim);
+    const __m128i vq = _mm_set1_epi8((char)quote);
+    size_t fstart = SIZE_MAX; /* first byte of the last field begun here */
+
+    /* Only blocks with a data byte after them: the byte after a delimiter is then never the
+     * end of the data, where the portable loop has to resume in S_FSTART.  A quote opening
+     * the next field is found as a stop at fstart, not tested after every delimiter. */
+    while (len - pos > 16) {
+        unsigned m = scan16_stops(b + pos, vd, vq);
+
+        while (m != 0) {
+            size_t p = pos + (unsigned)__builtin_ctz(m);
+
+            m &= m - 1;
+            if (b[p] == delim) {
+                rc = unq_delim(r, &u, p);
+                if (rc != 0) {
+                    goto out;
+                }
+                fstart = p + 1;
+            } else if (cls[b[p]] & C_UNQ) {
+                if (p == fstart && b[p] == quote) {
+                    r->st = S_FSTART;
+                }
+                pos = p;
+                goto out;
+            } /* else a control byte that is plain data */
+        }
+        pos += 16;
+    }
+    if (pos == fstart && b[pos] == quote) { /* a delimiter ended the last block */
+        r->st = S_FSTART;
+        goto out;
+    }
+#endif
+    for (;;) {
+        while (!(cls[b[pos]] & C_UNQ)) {
+            pos++;
+        }
+        if (pos == len || b[pos] != delim) {
+            break;
+        }
+        rc = unq_delim(r, &u, pos);
+        if (rc != 0) {
+            break;
+        }
+        pos++;
+        if (pos == len || b[pos] == quote) {
+            r->st = S_FSTART;
+            break;
+        }
+    }
+#if SL_SCAN16
+out:
+#endif
+    r->nf = (size_t)(u.s - r->spans) + 1;
+    *pp = pos;
+    return rc;
+}
+
+/* In a quoted field at pos: the first byte from there that is a quote, CR, LF or NUL (the
+ * sentinel at len at the latest). */
+static inline size_t skip_quoted(const struct csv_reader *r, const unsigned char *b, size_t pos,
+                                 size_t len)
+{
+    const unsigned char *cls = r->cls;
+#if SL_SCAN16
+    const __m128i vq = _mm_set1_epi8(r->o.quote);
+
+    while (len - pos >= 16) {
+        unsigned m = scan16_stops(b + pos, vq, vq);
+
+        while (m != 0) {
+            size_t p = pos + (unsigned)__builtin_ctz(m);
+
+            if (cls[b[p]] & C_QUO) {
+                return p;
+            }
+            m &= m - 1; /* a control byte that is plain data */
+        }
+        pos += 16;
+    }
+#else
+    (void)len;
+#endif
+    while (!(cls[b[pos]] & C_QUO)) {
+        pos++;
+    }
+    return pos;
+}
+
 /* --- the scanner -------------------------------------------------------------------------
  * Runs until a record is complete (1), the input ends (0) or an error (< 0).  Inner loops
  * stop only at bytes whose class bit is set; the sentinel at buf[len] stops them at the end
  * of the data, where the state is saved and the buffer refilled. */
 static int scan(struct csv_reader *r)
 {
-    const unsigned char *cls = r->cls;
     const unsigned char delim = (unsigned char)r->o.delimiter;
     const unsigned char quote = (unsigned char)r->o.quote;
     const unsigned char *b = (const unsigned char *)r->buf;
@@ -482,7 +643,8 @@ static int scan(struct csv_reader *r)
             r->rec_line = r->line;
             r->nf = 0;
             r->prob = CSV_ROW_OK;
-            rc = begin_field(r, pos);
+            r->any_quoted = 0;
+            rc = begin_field(r);
             if (rc != 0) {
                 return rc;
             }
@@ -491,6 +653,7 @@ static int scan(struct csv_reader *r)
         case S_FSTART:
             if (b[pos] == quote) {
                 r->spans[r->nf - 1].quoted = 1;
+                r->any_quoted = 1;
                 r->quote_line = r->line;
                 r->st = S_QUO;
                 pos++;
@@ -499,22 +662,9 @@ static int scan(struct csv_reader *r)
             r->st = S_UNQ;
             /* fall through */
         case S_UNQ:
-            for (;;) {
-                while (!(cls[b[pos]] & C_UNQ)) {
-                    pos++;
-                }
-                if (pos == len || b[pos] != delim) {
-                    break;
-                }
-                rc = next_field(r, pos);
-                if (rc != 0) {
-                    return rc;
-                }
-                pos++;
-                if (pos == len || b[pos] == quote) {
-                    r->st = S_FSTART;
-                    break;
-                }
+            rc = run_unq(r, b, len, &pos);
+            if (rc != 0) {
+                return rc;
             }
             if (pos == len || r->st == S_FSTART) {
                 continue;
@@ -527,9 +677,7 @@ static int scan(struct csv_reader *r)
             pos++;
             continue;
         case S_QUO:
-            while (!(cls[b[pos]] & C_QUO)) {
-                pos++;
-            }
+            pos = skip_quoted(r, b, pos, len);
             if (pos == len) {
                 continue;
             }
@@ -603,6 +751,7 @@ static size_t unescape(const char *s, size_t n, char quote, char *dst)
 static void check_utf8(struct csv_reader *r, const char *raw)
 {
     size_t bad;
+    size_t start = 0;
     size_t i;
 
     if (utf8_valid(raw, r->raw_len, &bad)) {
@@ -610,9 +759,9 @@ static void check_utf8(struct csv_reader *r, const char *raw)
     }
     /* Validate the raw bytes of each field after any opening quote.  Quotes are ASCII in any
      * UTF-8 file, so this equals validating the values, and offsets map to raw directly. */
-    for (i = 0; i < r->nf; i++) {
+    for (i = 0; i < r->nf; start = r->spans[i++].end + 1) {
         const struct fspan *s = &r->spans[i];
-        size_t off = s->start + s->quoted;
+        size_t off = start + s->quoted;
 
         if (!utf8_valid(raw + off, s->end - off, &bad)) {
             if (r->prob == CSV_ROW_OK || off + bad < r->prob_off) {
@@ -625,23 +774,43 @@ static void check_utf8(struct csv_reader *r, const char *raw)
     }
 }
 
-static int emit(struct csv_reader *r, struct csv_record *rec)
+/* The fields of a record without quoted fields: each value is its raw bytes.  The arrays and
+ * nf are in locals because a store into a field could alias r->nf for the compiler. */
+static void fields_plain(struct csv_reader *r, const char *raw)
 {
-    const char *raw = r->buf + r->rec;
-    size_t so = 0;
+    const struct fspan *s = r->spans;
+    struct csv_field *f = r->fields;
+    const size_t nf = r->nf;
+    size_t start = 0;
     size_t i;
 
-    for (i = 0; i < r->nf; i++) {
+    for (i = 0; i < nf; i++) {
+        f[i].p = raw + start;
+        f[i].n = s[i].end - start;
+        f[i].quoted = 0;
+        start = s[i].end + 1;
+    }
+}
+
+/* The fields of a record with quoted ones: quotes stripped, escaped values unescaped into
+ * r->scratch. */
+static int fields_quoted(struct csv_reader *r, const char *raw)
+{
+    size_t so = 0;
+    size_t start = 0;
+    size_t i;
+
+    for (i = 0; i < r->nf; start = r->spans[i++].end + 1) {
         const struct fspan *s = &r->spans[i];
         struct csv_field *f = &r->fields[i];
 
         f->quoted = s->quoted;
         if (!s->quoted) {
-            f->p = raw + s->start;
-            f->n = s->end - s->start;
+            f->p = raw + start;
+            f->n = s->end - start;
         } else if (!s->escaped) {
-            f->p = raw + s->start + 1;
-            f->n = s->end - s->start - 2;
+            f->p = raw + start + 1;
+            f->n = s->end - start - 2;
         } else {
             if (r->scap < r->raw_len) { /* only before the first use in this record */
                 size_t ncap = r->raw_len < 4096 ? 4096 : r->raw_len;
@@ -655,9 +824,21 @@ static int emit(struct csv_reader *r, struct csv_record *rec)
                 r->scap = ncap;
             }
             f->p = r->scratch + so;
-            f->n = unescape(raw + s->start, s->end - s->start, r->o.quote, r->scratch + so);
+            f->n = unescape(raw + start, s->end - start, r->o.quote, r->scratch + so);
             so += f->n;
         }
+    }
+    return 0;
+}
+
+static int emit(struct csv_reader *r, struct csv_record *rec)
+{
+    const char *raw = r->buf + r->rec;
+
+    if (!r->any_quoted) {
+        fields_plain(r, raw);
+    } else if (fields_quoted(r, raw) != 0) {
+        return r->err_code;
     }
     if (r->o.check_utf8) {
         check_utf8(r, raw);

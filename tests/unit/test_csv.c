@@ -732,6 +732,308 @@ static void test_many_records_across_refills(void **state)
     free(expect.p);
 }
 
+/* --- the 16-byte block scan -------------------------------------------------------------
+ * The scanner classifies 16 bytes at a time while at least 17 remain before the end of the
+ * data, then finishes byte by byte.  These inputs put each kind of byte at every offset of a
+ * block and at every distance from the end of the data (check_n also feeds every chunk size
+ * from 1 to 64, which moves the end of the data around). */
+
+static void out_rep(struct out *o, char c, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        out_add(o, &c, 1);
+    }
+}
+
+/* A quote right after a delimiter opens a quoted field, wherever the delimiter falls: inside
+ * a block, as a block's last byte, just before the byte-by-byte tail, or as the data's last
+ * byte before a refill. */
+static void test_wide_quote_after_delimiter(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k <= 40; k++) {
+        for (size_t m = 0; m <= 20; m++) {
+            struct out in = {NULL, 0, 0};
+            struct out ex = {NULL, 0, 0};
+            out_rep(&in, 'a', k);
+            out_add(&in, ",\"q,\",", 6);
+            out_rep(&in, 'b', m);
+            out_add(&in, "\n", 1);
+            out_add(&ex, "1-1 ok [", 8);
+            out_rep(&ex, 'a', k);
+            out_add(&ex, "] q[q,] [", 9);
+            out_rep(&ex, 'b', m);
+            out_add(&ex, "]\nEND blank=0 bom=0\n", 20);
+            check_n(in.p, in.len, NULL, 0, ex.p);
+            free(in.p);
+            free(ex.p);
+        }
+    }
+}
+
+/* Every byte that stops the scan (and control bytes that only look like one to it) at every
+ * offset k of the first field, with m bytes after it. */
+static void test_wide_stop_bytes_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *x;   /* the byte(s) at offset k */
+        size_t xn;
+        int utf8;        /* check_utf8 */
+        const char *mid; /* expected between [a..a and b..b], with %zu for k if any */
+    } kinds[] = {
+        {"\n", 1, 0, "]\n2-2 ok ["},
+        {"\r\n", 2, 0, "]\n2-2 ok ["},
+        {"\r", 1, 0, "]\n2-2 ok ["},
+        {"\"", 1, 0, "\"" /* stray_quote@0:k */},
+        {"\0", 1, 0, "\\0" /* nul_byte@0:k */},
+        {"\t", 1, 0, "\\t"},
+        {"\x01", 1, 0, "\\x01"},
+        {"\x0B", 1, 0, "\\x0B"},
+        {"\x0C", 1, 0, "\\x0C"},
+        {"\x0E", 1, 0, "\\x0E"},
+        {"\xC3\xA9", 2, 1, "\\xC3\\xA9"},
+        {"\x80", 1, 1, "\\x80" /* invalid_utf8@0:k */},
+        {"\xE2\x82", 2, 1, "\\xE2\\x82" /* invalid_utf8@0:k (truncated) */},
+    };
+    for (size_t t = 0; t < sizeof(kinds) / sizeof(kinds[0]); t++) {
+        struct csv_opts o = {.check_utf8 = kinds[t].utf8};
+        for (size_t k = 1; k <= 40; k++) {
+            for (size_t m = 1; m <= 18; m += 1) {
+                struct out in = {NULL, 0, 0};
+                struct out ex = {NULL, 0, 0};
+                const char *prob = "ok";
+                out_rep(&in, 'a', k);
+                out_add(&in, kinds[t].x, kinds[t].xn);
+                out_rep(&in, 'b', m);
+                out_add(&in, ",c\n", 3);
+                if (kinds[t].x[0] == '"') {
+                    prob = "stray_quote";
+                } else if (kinds[t].x[0] == '\0') {
+                    prob = "nul_byte";
+                } else if (kinds[t].utf8 && kinds[t].x[1] != '\xA9') {
+                    prob = "invalid_utf8";
+                }
+                if (strcmp(prob, "ok") == 0) {
+                    out_printf(&ex, "1-1 ok [");
+                } else {
+                    out_printf(&ex, "1-1 %s@0:%zu [", prob, k);
+                }
+                out_rep(&ex, 'a', k);
+                out_printf(&ex, "%s", kinds[t].mid);
+                out_rep(&ex, 'b', m);
+                out_printf(&ex, "] [c]\nEND blank=0 bom=0\n");
+                check_n(in.p, in.len, &o, 0, ex.p);
+                free(in.p);
+                free(ex.p);
+            }
+        }
+    }
+}
+
+/* The same inside a quoted field: the bytes that stop the quoted scan (quote, CR, LF, NUL)
+ * and control bytes that only look like them, at every offset. */
+static void test_wide_quoted_stop_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *x; /* the bytes at offset k of the value */
+        size_t xn;
+        const char *lines_prob; /* expected line range and problem */
+        const char *mid;        /* expected rendering of x */
+    } kinds[] = {
+        {"\n", 1, "1-2 ok", "\\n"},
+        {"\r\n", 2, "1-2 ok", "\\r\\n"},
+        {"\r", 1, "1-2 ok", "\\r"},
+        {"\n\r", 2, "1-3 ok", "\\n\\r"},
+        {"\"\"", 2, "1-1 ok", "\""},
+        {"\0", 1, "1-1 nul_byte@0:%zu", "\\0"},
+        {"\t", 1, "1-1 ok", "\\t"},
+        {"\x01", 1, "1-1 ok", "\\x01"},
+        {"\x0C", 1, "1-1 ok", "\\x0C"},
+    };
+    for (size_t t = 0; t < sizeof(kinds) / sizeof(kinds[0]); t++) {
+        for (size_t k = 0; k <= 40; k++) {
+            for (size_t m = 0; m <= 18; m++) {
+                struct out in = {NULL, 0, 0};
+                struct out ex = {NULL, 0, 0};
+                out_add(&in, "\"", 1);
+                out_rep(&in, 'a', k);
+                out_add(&in, kinds[t].x, kinds[t].xn);
+                out_rep(&in, 'b', m);
+                out_add(&in, "\",c\n", 4);
+                out_printf(&ex, kinds[t].lines_prob, k + 1);
+                out_add(&ex, " q[", 3);
+                out_rep(&ex, 'a', k);
+                out_printf(&ex, "%s", kinds[t].mid);
+                out_rep(&ex, 'b', m);
+                out_printf(&ex, "] [c]\nEND blank=0 bom=0\n");
+                check_n(in.p, in.len, NULL, 0, ex.p);
+                free(in.p);
+                free(ex.p);
+            }
+        }
+    }
+}
+
+/* Limits hit while the wide loop runs: the same error as byte by byte, for a field crossing
+ * max_field_bytes at each offset, a record crossing max_record_bytes, too many fields, and a
+ * record with more fields than the reader's first arrays hold (they grow mid-block). */
+static void test_wide_limits(void **state)
+{
+    (void)state;
+    struct csv_opts f = {.max_field_bytes = 20};
+    struct csv_opts rl = {.max_record_bytes = 40};
+    struct csv_opts c = {.max_columns = 5};
+    for (size_t k = 0; k <= 20; k++) {
+        struct out in = {NULL, 0, 0};
+        struct out ex = {NULL, 0, 0};
+        out_rep(&in, 'a', k);
+        out_add(&in, ",", 1);
+        out_rep(&in, 'b', 20);
+        out_add(&in, ",x\n", 3);
+        out_rep(&in, 'a', k);
+        out_add(&in, ",", 1);
+        out_rep(&in, 'b', 21);
+        out_add(&in, ",x,y,z,w\n", 9);
+        out_add(&ex, "1-1 ok [", 8);
+        out_rep(&ex, 'a', k);
+        out_add(&ex, "] [", 3);
+        out_rep(&ex, 'b', 20);
+        out_printf(&ex, "] [x]\nERR limit_exceeded: line 2: field 2 is longer than 20 bytes "
+                        "(limits.max_field_bytes)\n");
+        check_n(in.p, in.len, &f, 0, ex.p);
+        free(ex.p);
+        ex = (struct out){NULL, 0, 0};
+        out_add(&ex, "1-1 ok [", 8);
+        out_rep(&ex, 'a', k);
+        out_add(&ex, "] [", 3);
+        out_rep(&ex, 'b', 20);
+        out_printf(&ex, "] [x]\nERR limit_exceeded: line 2: record has more than 5 fields "
+                        "(limits.max_columns)\n");
+        check_n(in.p, in.len, &c, 0, ex.p);
+        free(in.p);
+        free(ex.p);
+
+        in = (struct out){NULL, 0, 0};
+        ex = (struct out){NULL, 0, 0};
+        for (size_t i = 0; i < 8; i++) { /* fields of 5, the record crosses 40 in field 7 */
+            out_printf(&in, "%s%05zu", i ? "," : "", i + k);
+        }
+        out_add(&in, "\n", 1);
+        out_printf(&ex, "ERR limit_exceeded: line 1: record is longer than 40 bytes "
+                        "(limits.max_record_bytes)\n");
+        check_n(in.p, in.len, &rl, 0, ex.p);
+        free(in.p);
+        free(ex.p);
+    }
+
+    struct out in = {NULL, 0, 0};
+    struct out ex = {NULL, 0, 0};
+    out_add(&ex, "1-1 ok", 6);
+    for (size_t i = 0; i < 300; i++) {
+        out_printf(&in, "%s%zu", i ? "," : "", i);
+        out_printf(&ex, " [%zu]", i);
+    }
+    out_add(&in, "\n", 1);
+    out_add(&ex, "\nEND blank=0 bom=0\n", 19);
+    check_n(in.p, in.len, NULL, 0, ex.p);
+    free(in.p);
+    free(ex.p);
+}
+
+/* Many plain records like real data (fields of 0..41 bytes, some empty, a long one now and
+ * then), through chunk sizes around the block size and the buffer size, and in place over an
+ * exact-size buffer (ASan sees any load past its sentinel). */
+static void test_plain_records_chunks_and_span(void **state)
+{
+    (void)state;
+    struct out in = {NULL, 0, 0};
+    struct out ex = {NULL, 0, 0};
+    static const size_t chunks[] = {0, 1, 15, 16, 17, 33, 4093, 65537};
+    unsigned x = 12345;
+
+    for (size_t i = 0; i < 20000; i++) {
+        size_t nf = 1 + i % 13;
+        out_printf(&ex, "%zu-%zu ok", i + 1, i + 1);
+        for (size_t j = 0; j < nf; j++) {
+            x = x * 1103515245u + 12345u;
+            size_t len = (x >> 16) % 41 + (j == 0); /* an empty line would be blank */
+            if (j == 3 && i % 97 == 0) {
+                len = 1000;
+            }
+            if (j > 0) {
+                out_add(&in, ",", 1);
+            }
+            out_add(&ex, " [", 2);
+            for (size_t b = 0; b < len; b++) {
+                char c = (char)('a' + (b + i + j) % 26);
+                out_add(&in, &c, 1);
+                out_add(&ex, &c, 1);
+            }
+            out_add(&ex, "]", 1);
+        }
+        out_add(&in, "\n", 1);
+        out_add(&ex, "\n", 1);
+    }
+    out_add(&ex, "END blank=0 bom=0\n", 18);
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        char *got = run(in.p, in.len, NULL, chunks[c], 0);
+        if (strcmp(got, ex.p) != 0) {
+            fail_msg("chunk %zu differs", chunks[c]);
+        }
+        free(got);
+    }
+    char *copy = malloc(in.len + 1);
+    assert_non_null(copy);
+    memcpy(copy, in.p, in.len + 1); /* out_add keeps a NUL after the data */
+    struct csv_reader *r = csv_reader_create_span(NULL, copy, in.len);
+    assert_non_null(r);
+    char *got = render_all(r, 0);
+    csv_reader_destroy(r);
+    if (strcmp(got, ex.p) != 0) {
+        fail_msg("in place differs");
+    }
+    free(got);
+    free(copy);
+    free(in.p);
+    free(ex.p);
+}
+
+/* utf8_valid's all-ASCII blocks: a bad byte, or a good sequence, at every offset of inputs of
+ * every length up to 80, in exact-size buffers. */
+static void test_utf8_every_position(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 80; n++) {
+        char *s = malloc(n);
+        size_t bad = 99;
+        assert_non_null(s);
+        memset(s, 'a', n);
+        assert_true(utf8_valid(s, n, NULL));
+        for (size_t i = 0; i < n; i++) {
+            s[i] = (char)0x80;
+            bad = 99;
+            if (utf8_valid(s, n, &bad) || bad != i) {
+                fail_msg("n=%zu: 0x80 at %zu not found (bad=%zu)", n, i, bad);
+            }
+            s[i] = (char)0xFF;
+            if (utf8_valid(s, n, &bad) || bad != i) {
+                fail_msg("n=%zu: 0xFF at %zu not found (bad=%zu)", n, i, bad);
+            }
+            s[i] = 'a';
+            if (i + 1 < n) {
+                memcpy(s + i, "\xC3\xA9", 2);
+                if (!utf8_valid(s, n, NULL)) {
+                    fail_msg("n=%zu: valid sequence at %zu refused", n, i);
+                }
+                memcpy(s + i, "aa", 2);
+            }
+        }
+        free(s);
+    }
+}
+
 /* --- read errors ------------------------------------------------------------------------- */
 
 struct failing {
@@ -814,6 +1116,12 @@ int main(void)
         cmocka_unit_test(test_large_record_small_chunks),
         cmocka_unit_test(test_many_records_across_refills),
         cmocka_unit_test(test_read_error),
+        cmocka_unit_test(test_wide_quote_after_delimiter),
+        cmocka_unit_test(test_wide_stop_bytes_every_position),
+        cmocka_unit_test(test_wide_quoted_stop_bytes),
+        cmocka_unit_test(test_wide_limits),
+        cmocka_unit_test(test_plain_records_chunks_and_span),
+        cmocka_unit_test(test_utf8_every_position),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }
