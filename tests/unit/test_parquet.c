@@ -390,7 +390,9 @@ static void test_all_types_every_codec(void **state)
             const struct th_node *es = th_get(kind, 13);
             assert_int_equal(es->n, 2);
             assert_int_equal(th_get_int(&es->kids[1], 2, -1), PQE_RLE_DICTIONARY);
-            assert_int_equal(th_get_int(&es->kids[1], 3, -1), 3);
+            /* 3,000 rows in pages of 1,000, but column 6 of 9 ends its first page after
+             * 7/9 of one (pages fill at different rows in different columns): 4 pages */
+            assert_int_equal(th_get_int(&es->kids[1], 3, -1), 4);
             /* string stats are bytewise: "card" < ... < "ñandú" */
             const struct th_node *st = th_get(kind, 12);
             assert_memory_equal(th_get(st, 6)->p, "card", 4);

@@ -15,6 +15,8 @@ struct pq_colw {
     uint32_t *idx;      /* dictionary indices of the open page's values */
     struct pq_buf vals; /* PLAIN values of the open page (booleans: one byte each) */
     size_t page_rows, page_vals;
+    size_t page_limit;  /* rows the open page may take: up to the next page_end */
+    uint64_t chunk_rows, page_end; /* rows in the chunk's flushed pages; where pages end */
     int use_dict;       /* this chunk's values still go to the dictionary */
     int fallback;       /* switch to PLAIN after the open page */
     uint64_t chunk_vals; /* non-null values in this chunk */
