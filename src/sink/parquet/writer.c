@@ -171,7 +171,10 @@ static int flush_page(struct pq_writer *w, size_t c)
     cw->page_limit = (size_t)(cw->page_end - cw->chunk_rows);
     cw->page_rows = cw->page_vals = 0;
     cw->vals.len = 0;
-    if (cw->use_dict && (cw->fallback || (cw->chunk_vals >= PQ_MIN_DICT_CHECK
+    /* Half distinct or more at a page end: PLAIN from here.  Judged on 20,000 values at
+     * least, whatever the page size: a column of some thousands of values drawn at random
+     * has not repeated them much after a short (staggered) first page. */
+    if (cw->use_dict && (cw->fallback || (cw->chunk_vals >= PQ_HALF_DICT_CHECK
                                           && (uint64_t)cw->dict.n * 2 > cw->chunk_vals))) {
         return freeze_dict(w, c);
     }
@@ -182,8 +185,9 @@ static int flush_page(struct pq_writer *w, size_t c)
  * When the dictionary outgrows dict_max_bytes, or when, past PQ_MIN_DICT_CHECK values,
  * nearly every value has been new (more than 31 in 32): a key, a timestamp or an amount,
  * whose dictionary would only grow, found after 1,000 values instead of a page of them.
- * The looser test (half distinct) waits for the end of a page, where a column with some
- * thousands of distinct values has had the time to repeat them. */
+ * The looser test (half distinct, flush_page) waits for PQ_HALF_DICT_CHECK values and a
+ * page end, when a column with some thousands of distinct values has had the time to
+ * repeat them. */
 static void check_dict_growth(const struct pq_writer *w, struct pq_colw *cw)
 {
     if (cw->dict.plain.len > w->opt.dict_max_bytes

@@ -6,7 +6,8 @@
 
 #include "sink/parquet/internal.h"
 
-#define PQ_MIN_DICT_CHECK 1000 /* values in a chunk before the distinct-ratio check */
+#define PQ_MIN_DICT_CHECK 1000 /* values in a chunk before the nearly-all-new test */
+#define PQ_HALF_DICT_CHECK 20000 /* values in a chunk before the half-distinct test */
 
 struct pq_colw {
     enum sl_type type;
