@@ -677,8 +677,14 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static void split_us(int64_t us, struct dt_parts *p)
 {
-    int64_t days = floor_div(us, US_PER_DAY);
-    int64_t rem = us - days * US_PER_DAY; /* 0 .. US_PER_DAY-1 */
+    /* floor division with the remainder taken from %: days * US_PER_DAY would overflow for
+     * the instants of the first (negative) day of the int64 range */
+    int64_t days = us / US_PER_DAY;
+    int64_t rem = us % US_PER_DAY;
+    if (rem < 0) {
+        days--;
+        rem += US_PER_DAY; /* 0 .. US_PER_DAY-1 */
+    }
     p->days = (int32_t)days;
     types_civil_from_days(p->days, &p->y, &p->m, &p->d);
     int64_t secs = rem / US_PER_SEC;
