@@ -226,9 +226,12 @@ int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw
 int batch_append_row(struct batch *b, const struct sl_value *row, uint64_t line,
                      const char *raw, size_t raw_len)
 {
-    size_t r = b->nrows;
-    for (size_t c = 0; c < b->ncols; c++) {
-        if (set_cell(&b->cols[c], r, &row[c]) != 0) {
+    /* locals, not b->...: the byte stores through null[] may alias anything, so the compiler
+     * would otherwise reload them for every cell */
+    size_t r = b->nrows, ncols = b->ncols;
+    struct column *cols = b->cols;
+    for (size_t c = 0; c < ncols; c++) {
+        if (set_cell(&cols[c], r, &row[c]) != 0) {
             batch_row_abort(b);
             return -1;
         }
