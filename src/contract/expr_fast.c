@@ -17,6 +17,16 @@
 #include "contract/expr_int.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "contract/types.h"
+
+/* The day a datetime falls on: floor division, as types_strftime takes it. */
+static int32_t day_of(int64_t us)
+{
+    int64_t q = us / US_PER_DAY;
+    return (int32_t)(us % US_PER_DAY < 0 ? q - 1 : q);
+}
 
 static size_t index_of(const struct ev_ctx *cx, const struct enode *nd)
 {
@@ -225,6 +235,15 @@ int expr_fast_eval(struct ev_ctx *cx, const struct enode *nd, struct sl_value *o
         out->u.i = expr_date_part(v, (enum fn_id)nd->aux);
         return 0;
     }
+    case FAST_STRFTIME: {
+        const struct enode *c = kid_node(cx, nd, 1);
+        const struct sl_value *v = &cx->row[c->val.u.i];
+        if (v->type != (enum sl_type)c->type) {
+            return ev_call(cx, nd, out); /* null, or a cell the generic walk must coerce */
+        }
+        int32_t days = v->type == SL_T_DATE ? v->u.days : day_of(v->u.us);
+        return expr_strftime_day(cx, &kid_node(cx, nd, 0)->val, days, out);
+    }
     default: /* FAST_ARITH, FAST_NEG, FAST_ABS: a number */
         out->u.d = num_read(cx, nd);
         out->type = SL_T_NUM;
@@ -249,6 +268,15 @@ static int sure_num(const struct enode *nd)
 static int sure_int(const struct enode *nd)
 {
     return nd->type == SL_T_INT && (nd->fast == FAST_LIT || nd->fast == FAST_COL);
+}
+
+/* A strftime pattern literal whose text depends on the day alone, decided here once rather
+ * than by types_strftime for every row.  A NUL inside the literal would end the pattern
+ * early for types_strftime: such a literal keeps the generic walk. */
+static int day_pattern(const struct enode *nd)
+{
+    return nd->op == OP_LIT && nd->val.type == SL_T_STR && nd->val.u.s.p != NULL &&
+           strlen(nd->val.u.s.p) == nd->val.u.s.n && types_strftime_by_day(nd->val.u.s.p);
 }
 
 static enum fast_kind classify(const struct expr *e, size_t idx)
@@ -296,6 +324,10 @@ static enum fast_kind classify(const struct expr *e, size_t idx)
         if (nd->aux >= FN_YEAR && nd->aux <= FN_DAYOFWEEK && nd->nkids == 1 &&
             k0->op == OP_COL && (k0->type == SL_T_DATE || k0->type == SL_T_DATETIME)) {
             return FAST_DATEPART;
+        }
+        if (nd->aux == FN_STRFTIME && nd->nkids == 2 && t == SL_T_STR && day_pattern(k0) &&
+            k1->op == OP_COL && (k1->type == SL_T_DATE || k1->type == SL_T_DATETIME)) {
+            return FAST_STRFTIME;
         }
         return FAST_NONE;
     default:

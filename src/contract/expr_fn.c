@@ -288,10 +288,35 @@ static int to_datetime(struct ev_ctx *cx, const struct sl_value *a, struct sl_va
     return 0;
 }
 
+/* Scratch bytes for strftime's output: more than any pattern of n bytes can produce. */
+static size_t strftime_cap(size_t n)
+{
+    return 64 + 16 * n;
+}
+
+int expr_strftime_day(struct ev_ctx *cx, const struct sl_value *fmt, int32_t days,
+                      struct sl_value *out)
+{
+    size_t cap = strftime_cap(fmt->u.s.n);
+    void *mem;
+    int rc = expr_scratch_alloc(cx->scratch, cap, 1, &mem, cx->err);
+    if (rc != 0) {
+        return rc;
+    }
+    char *buf = mem;
+    int n = types_strftime_day(days, fmt->u.s.p, fmt->u.s.n, buf, cap);
+    if (n < 0) {
+        return ev_fail(cx, "strftime output too long");
+    }
+    expr_scratch_trim(cx->scratch, buf, (size_t)n);
+    set_str(out, buf, (size_t)n);
+    return 0;
+}
+
 static int ev_strftime(struct ev_ctx *cx, const struct sl_value *a, struct sl_value *out)
 {
     int64_t us = a[1].type == SL_T_DATE ? (int64_t)a[1].u.days * US_PER_DAY : a[1].u.us;
-    size_t cap = 64 + 16 * a[0].u.s.n;
+    size_t cap = strftime_cap(a[0].u.s.n);
     void *mem;
     int rc = expr_scratch_alloc(cx->scratch, cap, 1, &mem, cx->err);
     if (rc != 0) {

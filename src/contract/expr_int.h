@@ -190,6 +190,7 @@ enum fast_kind {
     FAST_ABS,      /* abs(x), x a number of a fast kind */
     FAST_CMP,      /* = <> < <= > >= of two int/number operands of fast kinds */
     FAST_DATEPART, /* year(c), month(c), ...: c a date or datetime column */
+    FAST_STRFTIME, /* strftime('<pattern of the day alone>', c): c a date or datetime column */
 };
 
 struct str_block {
@@ -280,6 +281,10 @@ int expr_fast_eval(struct ev_ctx *cx, const struct enode *nd, struct sl_value *o
 void expr_fast_clear(struct expr *e);
 /* The date part id (FN_YEAR .. FN_DAYOFWEEK) of a non-null date or datetime (expr_fn.c). */
 int expr_date_part(const struct sl_value *v, enum fn_id id);
+/* strftime(fmt, <a date or datetime on day days>) for a pattern types_strftime_by_day
+ * accepts, into the scratch as ev_call would (expr_fn.c). */
+int expr_strftime_day(struct ev_ctx *cx, const struct sl_value *fmt, int32_t days,
+                      struct sl_value *out);
 
 /* A leaf's value without the generic dispatch: literals as they are, a column's cell when it
  * already has the node's type or is null; anything else goes through ev_node.  Inlined into

@@ -7,6 +7,8 @@
  */
 #include "contract/types.h"
 
+#include "contract/types_fast.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -61,7 +63,15 @@ int types_parse_int(const char *s, size_t n, int64_t *out)
     }
     uint64_t v = 0;
     if (n - i <= 18) {
-        /* at most 18 digits cannot overflow: no range check per digit */
+        /* at most 18 digits cannot overflow: no range check per digit; long ids take eight
+         * digits per step */
+        for (; n - i >= 8; i += 8) {
+            uint64_t x = types_load8(s + i);
+            if (!types_eight_digits(x)) {
+                return TYPES_ESYNTAX;
+            }
+            v = v * 100000000 + types_eight_value(x);
+        }
         for (; i < n; i++) {
             unsigned d = (unsigned)(unsigned char)s[i] - '0';
             if (d > 9) {
@@ -174,11 +184,9 @@ static int parse_num_slow(const char *s, size_t n, char decimal_char, char group
     return 0;
 }
 
-int types_parse_num(const char *s, size_t n, char decimal_char, char group_char, double *out)
+/* Every number types_fast_num hands back: group separators, exponents, long mantissas. */
+int types_num_general(const char *s, size_t n, char decimal_char, char group_char, double *out)
 {
-    if (n == 0 || n > NUM_MAX_INPUT) {
-        return TYPES_ESYNTAX;
-    }
     if (group_char == decimal_char) {
         group_char = 0;
     }
@@ -277,6 +285,17 @@ int types_parse_num(const char *s, size_t n, char decimal_char, char group_char,
     return 0;
 }
 
+int types_parse_num(const char *s, size_t n, char decimal_char, char group_char, double *out)
+{
+    if (n == 0 || n > NUM_MAX_INPUT) {
+        return TYPES_ESYNTAX;
+    }
+    if (types_fast_num(s, n, decimal_char, out) == 0) {
+        return 0;
+    }
+    return types_num_general(s, n, decimal_char, group_char, out);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* calendar                                                                               */
 
@@ -292,8 +311,21 @@ int32_t types_days_from_civil(int y, int m, int d)
     return (int32_t)(era * 146097 + doe - 719468);     /* 719468: 0000-03-01 .. 1970-01-01 */
 }
 
+/* The last day converted in this thread: year(), month() and strftime of consecutive rows
+ * mostly ask about the same day.  It starts as day 0, 1970-01-01, a true entry. */
+static _Thread_local struct {
+    int32_t days;
+    int y, m, d;
+} civil_memo = {0, 1970, 1, 1};
+
 void types_civil_from_days(int32_t days, int *y, int *m, int *d)
 {
+    if (days == civil_memo.days) {
+        *y = civil_memo.y;
+        *m = civil_memo.m;
+        *d = civil_memo.d;
+        return;
+    }
     int64_t z = (int64_t)days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;
@@ -305,6 +337,10 @@ void types_civil_from_days(int32_t days, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (mm <= 2 ? 1 : 0));
     *m = (int)mm;
     *d = (int)dd;
+    civil_memo.days = days;
+    civil_memo.y = *y;
+    civil_memo.m = *m;
+    civil_memo.d = *d;
 }
 
 static int is_leap(int y)
@@ -527,7 +563,7 @@ static int default_date_fields(const char *s, struct dt_fields *f)
     return 0;
 }
 
-int types_parse_date(const char *s, size_t n, const char *fmt, int32_t *days)
+int types_date_general(const char *s, size_t n, const char *fmt, int32_t *days)
 {
     struct dt_fields f;
     init_fields(&f);
@@ -544,6 +580,17 @@ int types_parse_date(const char *s, size_t n, const char *fmt, int32_t *days)
         return rc;
     }
     return fields_to_days(&f, days);
+}
+
+int types_parse_date(const char *s, size_t n, const char *fmt, int32_t *days)
+{
+    if (use_default(fmt)) {
+        int rc = types_fast_date(s, n, days);
+        if (rc != TYPES_FAST_NO) {
+            return rc;
+        }
+    }
+    return types_date_general(s, n, fmt, days);
 }
 
 /* YYYY-MM-DD[ T]HH:MM[:SS[.f{1,6}]][Z] */
@@ -578,7 +625,7 @@ static int default_datetime_fields(const char *s, size_t n, struct dt_fields *f)
     return i == n ? 0 : TYPES_ESYNTAX;
 }
 
-int types_parse_datetime(const char *s, size_t n, const char *fmt, int64_t *us)
+int types_datetime_general(const char *s, size_t n, const char *fmt, int64_t *us)
 {
     struct dt_fields f;
     init_fields(&f);
@@ -601,6 +648,17 @@ int types_parse_datetime(const char *s, size_t n, const char *fmt, int64_t *us)
     return 0;
 }
 
+int types_parse_datetime(const char *s, size_t n, const char *fmt, int64_t *us)
+{
+    if (use_default(fmt)) {
+        int rc = types_fast_datetime(s, n, us);
+        if (rc != TYPES_FAST_NO) {
+            return rc;
+        }
+    }
+    return types_datetime_general(s, n, fmt, us);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* formatting                                                                             */
 
@@ -619,8 +677,14 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static void split_us(int64_t us, struct dt_parts *p)
 {
-    int64_t days = floor_div(us, US_PER_DAY);
-    int64_t rem = us - days * US_PER_DAY; /* 0 .. US_PER_DAY-1 */
+    /* floor division with the remainder taken from %: days * US_PER_DAY would overflow for
+     * the instants of the first (negative) day of the int64 range */
+    int64_t days = us / US_PER_DAY;
+    int64_t rem = us % US_PER_DAY;
+    if (rem < 0) {
+        days--;
+        rem += US_PER_DAY; /* 0 .. US_PER_DAY-1 */
+    }
     p->days = (int32_t)days;
     types_civil_from_days(p->days, &p->y, &p->m, &p->d);
     int64_t secs = rem / US_PER_SEC;
@@ -713,6 +777,7 @@ size_t types_format_datetime(int64_t us, char *buf, size_t cap)
 #define STRFTIME_MEMO_FMT 32
 struct strftime_memo {
     char fmt[STRFTIME_MEMO_FMT];
+    size_t flen;
     int32_t days;
     int len; /* 0: empty */
     char out[64];
@@ -734,36 +799,111 @@ static int date_only(const char *fmt, size_t *n)
     return ok;
 }
 
-static int strftime_parts(int64_t us, const char *fmt, char *buf, size_t cap);
+static int strftime_parts(const struct dt_parts *p, const char *fmt, char *buf, size_t cap);
+
+/* Whether the memo holds fmt (flen bytes) on that day; a byte loop, as patterns are short. */
+static int memo_hit(int32_t days, const char *fmt, size_t flen)
+{
+    if (memo.len == 0 || memo.days != days || memo.flen != flen) {
+        return 0;
+    }
+    for (size_t i = 0; i < flen; i++) {
+        if (memo.fmt[i] != fmt[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Copies the memo's text (len + 1 bytes with its NUL) into buf, or -1 when cap is short.
+ * whole: the caller lets buf[0 .. cap) be written past the NUL. */
+static int memo_out(char *buf, size_t cap, int whole)
+{
+    if ((size_t)memo.len + 1 > cap) {
+        return -1;
+    }
+    if (whole && cap >= sizeof(memo.out)) {
+        /* a fixed-size copy is a few moves instead of a libc call; the bytes past the NUL
+         * are within cap and mean nothing */
+        memcpy(buf, memo.out, sizeof(memo.out));
+    } else {
+        memcpy(buf, memo.out, (size_t)memo.len + 1);
+    }
+    return memo.len;
+}
+
+static void memo_keep(int32_t days, const char *fmt, size_t flen, const char *out, int len)
+{
+    if (len > 0 && (size_t)len < sizeof(memo.out)) {
+        memcpy(memo.fmt, fmt, flen + 1);
+        memo.flen = flen;
+        memcpy(memo.out, out, (size_t)len + 1);
+        memo.days = days;
+        memo.len = len;
+    }
+}
 
 int types_strftime(int64_t us, const char *fmt, char *buf, size_t cap)
 {
     size_t flen;
+    struct dt_parts p;
     if (!date_only(fmt, &flen) || flen >= STRFTIME_MEMO_FMT) {
-        return strftime_parts(us, fmt, buf, cap);
+        split_us(us, &p);
+        return strftime_parts(&p, fmt, buf, cap);
     }
     int32_t days = (int32_t)floor_div(us, US_PER_DAY);
-    if (memo.len > 0 && memo.days == days && memcmp(memo.fmt, fmt, flen + 1) == 0) {
-        if ((size_t)memo.len + 1 > cap) {
-            return -1;
-        }
-        memcpy(buf, memo.out, (size_t)memo.len + 1);
-        return memo.len;
+    if (memo_hit(days, fmt, flen)) {
+        return memo_out(buf, cap, 0);
     }
-    int len = strftime_parts(us, fmt, buf, cap);
-    if (len > 0 && (size_t)len < sizeof(memo.out)) {
-        memcpy(memo.fmt, fmt, flen + 1);
-        memcpy(memo.out, buf, (size_t)len + 1);
-        memo.days = days;
-        memo.len = len;
-    }
+    split_us(us, &p);
+    int len = strftime_parts(&p, fmt, buf, cap);
+    memo_keep(days, fmt, flen, buf, len);
     return len;
 }
 
-static int strftime_parts(int64_t us, const char *fmt, char *buf, size_t cap)
+int types_strftime_by_day(const char *fmt)
 {
-    struct dt_parts p;
-    split_us(us, &p);
+    size_t flen;
+    if (!date_only(fmt, &flen) || flen >= STRFTIME_MEMO_FMT) {
+        return 0;
+    }
+    /* every conversion must be known: types_strftime_day then never fails for want of a
+     * pattern check */
+    for (size_t i = 0; i < flen; i++) {
+        if (fmt[i] == '%') {
+            if (fmt[i + 1] == '\0' || strchr("dmYyjbBaAuwqF%", fmt[i + 1]) == NULL) {
+                return 0;
+            }
+            i++;
+        }
+    }
+    return 1;
+}
+
+/* A memo miss of types_strftime_day, kept apart so the hit path needs no stack frame. */
+__attribute__((noinline)) static int strftime_day_miss(int32_t days, const char *fmt,
+                                                       size_t flen, char *buf, size_t cap)
+{
+    /* the parts of that day's midnight, computed from the day itself: days * 86400e6 could
+     * overflow for the extreme datetimes a day number comes from */
+    struct dt_parts p = {.days = days};
+    types_civil_from_days(days, &p.y, &p.m, &p.d);
+    int len = strftime_parts(&p, fmt, buf, cap);
+    memo_keep(days, fmt, flen, buf, len);
+    return len;
+}
+
+int types_strftime_day(int32_t days, const char *fmt, size_t flen, char *buf, size_t cap)
+{
+    if (memo_hit(days, fmt, flen)) {
+        return memo_out(buf, cap, 1);
+    }
+    return strftime_day_miss(days, fmt, flen, buf, cap);
+}
+
+static int strftime_parts(const struct dt_parts *pp, const char *fmt, char *buf, size_t cap)
+{
+    const struct dt_parts p = *pp;
     size_t k = 0;
     for (const char *f = fmt; *f != '\0'; f++) {
         char tmp[64];

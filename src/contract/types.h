@@ -51,6 +51,14 @@ size_t types_format_datetime(int64_t us, char *buf, size_t cap);
  * %T (%H:%M:%S) %%.  Returns the length, or -1 when the output would not fit cap or the
  * pattern has an unknown conversion. */
 int types_strftime(int64_t us, const char *fmt, char *buf, size_t cap);
+/* Whether fmt is a pattern of known conversions whose output depends on the day alone (no
+ * %H %M %S %f %T) and short enough (< 32 bytes) for types_strftime's per-thread memo: such a
+ * pattern may be given to types_strftime_day.  Decided once, when an expression compiles. */
+int types_strftime_by_day(const char *fmt);
+/* types_strftime of any instant on day days (since 1970-01-01) for a pattern that
+ * types_strftime_by_day accepts, flen = strlen(fmt): the same text and result, without
+ * rescanning the pattern when the memo holds it.  May write anywhere in buf[0 .. cap). */
+int types_strftime_day(int32_t days, const char *fmt, size_t flen, char *buf, size_t cap);
 
 /* Shortest text that round-trips a double ("%.17g" trimmed); used for CSV echo and JSON. */
 size_t types_format_num(double d, char *buf, size_t cap);

@@ -662,14 +662,7 @@ int validator_row(struct validator *v, const struct csv_record *rec, struct batc
     if (u == 0) {
         goto rejected;
     }
-    for (size_t i = 0; i < p->ncols; i++) {
-        if (batch_set(b, i, &v->row[i]) != 0) {
-            batch_row_abort(b);
-            return sl_error_set(err, SL_ENOMEM, "out of memory");
-        }
-    }
-    if (batch_row_commit(b, rec->line, rec->raw, rec->raw_len) != 0) {
-        batch_row_abort(b);
+    if (batch_append_row(b, v->row, rec->line, rec->raw, rec->raw_len) != 0) {
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     return 1;

@@ -1,14 +1,14 @@
 /* batch.c - column batch storage: typed vectors, null flags, string arenas per column. */
 #include "core/batch.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(char **p, size_t *cap, size_t need)
+/* Doubles *cap until need fits: the rare half of grow, kept out of the per-cell path so
+ * that path needs no registers saved around a call. */
+__attribute__((noinline)) static int grow_slow(char **p, size_t *cap, size_t need)
 {
-    if (need <= *cap) {
-        return 0;
-    }
     size_t ncap = *cap ? *cap : 4096;
     while (ncap < need) {
         ncap *= 2;
@@ -20,6 +20,11 @@ static int grow(char **p, size_t *cap, size_t need)
     *p = np;
     *cap = ncap;
     return 0;
+}
+
+static inline int grow(char **p, size_t *cap, size_t need)
+{
+    return need <= *cap ? 0 : grow_slow(p, cap, need);
 }
 
 struct batch *batch_create(const enum sl_type *types, size_t ncols, size_t cap)
@@ -116,10 +121,34 @@ size_t batch_bytes(const struct batch *b)
     return n;
 }
 
-int batch_set(struct batch *b, size_t col, const struct sl_value *v)
+/* memcpy for the short strings most cells hold, without a libc call per cell: two
+ * overlapping fixed-size copies cover every length from 4 to 16 bytes. */
+static inline void copy_short(char *dst, const char *src, size_t n)
 {
-    struct column *c = &b->cols[col];
-    size_t r = b->nrows;
+    if (n >= 8 && n <= 16) {
+        uint64_t head, tail;
+        memcpy(&head, src, 8);
+        memcpy(&tail, src + n - 8, 8);
+        memcpy(dst, &head, 8);
+        memcpy(dst + n - 8, &tail, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t head, tail;
+        memcpy(&head, src, 4);
+        memcpy(&tail, src + n - 4, 4);
+        memcpy(dst, &head, 4);
+        memcpy(dst + n - 4, &tail, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++) {
+            dst[i] = src[i];
+        }
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
+/* The body of batch_set, inlined into batch_append_row's loop over the columns. */
+static inline __attribute__((always_inline)) int set_cell(struct column *c, size_t r, const struct sl_value *v)
+{
     int isnull = v->type == SL_T_NULL;
     c->null[r] = (uint8_t)isnull;
     switch (c->type) {
@@ -145,9 +174,7 @@ int batch_set(struct batch *b, size_t col, const struct sl_value *v)
         if (grow(&c->data, &c->data_cap, start + n + 1) != 0) {
             return -1;
         }
-        if (n > 0) {
-            memcpy(c->data + start, v->u.s.p, n);
-        }
+        copy_short(c->data + start, v->u.s.p, n);
         c->off[r + 1] = start + n;
         c->data_len = start + n;
         break;
@@ -156,7 +183,13 @@ int batch_set(struct batch *b, size_t col, const struct sl_value *v)
     return 0;
 }
 
-int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw_len)
+int batch_set(struct batch *b, size_t col, const struct sl_value *v)
+{
+    return set_cell(&b->cols[col], b->nrows, v);
+}
+
+/* Appends the pending row's raw bytes, line and outcome. */
+static int commit_raw(struct batch *b, uint64_t line, const char *raw, size_t raw_len)
 {
     size_t r = b->nrows;
     size_t start = b->raw_off[r];
@@ -171,12 +204,42 @@ int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw
     b->line[r] = line;
     b->outcome[r] = BATCH_PENDING;
     b->nrows = r + 1;
+    return 0;
+}
+
+int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw_len)
+{
+    size_t r = b->nrows;
+    if (commit_raw(b, line, raw, raw_len) != 0) {
+        return -1;
+    }
+    /* the next pending row starts where this one ended (also for a column left unset) */
     for (size_t c = 0; c < b->ncols; c++) {
         struct column *col = &b->cols[c];
-        if (col->type == SL_T_STR && r + 1 < b->cap + 1) {
-            /* the next pending row starts where this one ended */
+        if (col->type == SL_T_STR) {
             col->off[r + 1] = col->data_len;
         }
+    }
+    return 0;
+}
+
+int batch_append_row(struct batch *b, const struct sl_value *row, uint64_t line,
+                     const char *raw, size_t raw_len)
+{
+    /* locals, not b->...: the byte stores through null[] may alias anything, so the compiler
+     * would otherwise reload them for every cell */
+    size_t r = b->nrows, ncols = b->ncols;
+    struct column *cols = b->cols;
+    for (size_t c = 0; c < ncols; c++) {
+        if (set_cell(&cols[c], r, &row[c]) != 0) {
+            batch_row_abort(b);
+            return -1;
+        }
+    }
+    /* every string column was set, so off[r + 1] is already where its data ends */
+    if (commit_raw(b, line, raw, raw_len) != 0) {
+        batch_row_abort(b);
+        return -1;
     }
     return 0;
 }

@@ -62,6 +62,10 @@ size_t batch_bytes(const struct batch *b);
 int batch_set(struct batch *b, size_t col, const struct sl_value *v);
 /* Appends the pending row.  Returns 0 or -1 on out-of-memory. */
 int batch_row_commit(struct batch *b, uint64_t line, const char *raw, size_t raw_len);
+/* batch_set of every column from row[0 .. ncols) then batch_row_commit, in one pass (the
+ * validator's per-row path).  Returns 0, or -1 on out-of-memory with the row aborted. */
+int batch_append_row(struct batch *b, const struct sl_value *row, uint64_t line,
+                     const char *raw, size_t raw_len);
 void batch_row_abort(struct batch *b);
 /* Reads a value; strings borrow the batch's memory. */
 void batch_get(const struct batch *b, size_t row, size_t col, struct sl_value *out);

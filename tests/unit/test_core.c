@@ -199,6 +199,145 @@ static void test_batch_rows_and_abort(void **state)
     batch_destroy(b);
 }
 
+static uint64_t batch_rng_state = UINT64_C(0x853C49E6748FEA9B);
+
+static uint64_t batch_rng(void)
+{
+    batch_rng_state ^= batch_rng_state << 13;
+    batch_rng_state ^= batch_rng_state >> 7;
+    batch_rng_state ^= batch_rng_state << 17;
+    return batch_rng_state;
+}
+
+static void assert_same_batches(const struct batch *a, const struct batch *b)
+{
+    assert_int_equal(a->nrows, b->nrows);
+    assert_int_equal(batch_bytes(a), batch_bytes(b));
+    for (size_t r = 0; r < a->nrows; r++) {
+        assert_true(a->line[r] == b->line[r]);
+        size_t n = a->raw_off[r + 1] - a->raw_off[r];
+        assert_int_equal(n, b->raw_off[r + 1] - b->raw_off[r]);
+        assert_memory_equal(a->raw + a->raw_off[r], b->raw + b->raw_off[r], n ? n : 1);
+        for (size_t c = 0; c < a->ncols; c++) {
+            struct sl_value x, y;
+            batch_get(a, r, c, &x);
+            batch_get(b, r, c, &y);
+            assert_int_equal(x.type, y.type);
+            if (x.type == SL_T_STR) {
+                assert_int_equal(x.u.s.n, y.u.s.n);
+                if (x.u.s.n > 0 && memcmp(x.u.s.p, y.u.s.p, x.u.s.n) != 0) {
+                    fail_msg("row %zu col %zu: '%.*s' vs '%.*s'", r, c, (int)x.u.s.n, x.u.s.p,
+                             (int)y.u.s.n, y.u.s.p);
+                }
+            } else if (x.type == SL_T_NUM) {
+                assert_memory_equal(&x.u.d, &y.u.d, sizeof(double));
+            } else if (x.type == SL_T_DATE) {
+                assert_int_equal(x.u.days, y.u.days);
+            } else if (x.type == SL_T_BOOL) {
+                assert_int_equal(x.u.b, y.u.b);
+            } else if (x.type != SL_T_NULL) {
+                assert_true(x.u.i == y.u.i);
+            }
+        }
+    }
+}
+
+/* batch_append_row against batch_set of every column plus batch_row_commit: the same rows
+ * through fills, aborts, compactions and clears, with strings of every short length (the
+ * inline copies) and long ones. */
+static void test_batch_append_row(void **state)
+{
+    (void)state;
+    enum sl_type types[] = {SL_T_INT, SL_T_STR, SL_T_NUM, SL_T_DATE,
+                            SL_T_DATETIME, SL_T_BOOL, SL_T_STR};
+    enum { NC = sizeof(types) / sizeof(types[0]), CAP = 64 };
+    struct batch *a = batch_create(types, NC, CAP), *b = batch_create(types, NC, CAP);
+    assert_non_null(a);
+    assert_non_null(b);
+    char text[256];
+    for (size_t i = 0; i < sizeof(text); i++) {
+        text[i] = (char)(' ' + i % 95);
+    }
+    uint8_t keep[CAP];
+    for (int iter = 0; iter < 20000; iter++) {
+        if (batch_full(a)) {
+            if (batch_rng() % 2) {
+                batch_clear(a);
+                batch_clear(b);
+            } else {
+                for (size_t r = 0; r < CAP; r++) {
+                    keep[r] = batch_rng() % 3 != 0;
+                }
+                batch_compact(a, keep);
+                batch_compact(b, keep);
+            }
+            assert_same_batches(a, b);
+        }
+        struct sl_value row[NC];
+        for (size_t c = 0; c < NC; c++) {
+            uint64_t r = batch_rng();
+            row[c].type = r % 6 == 0 ? SL_T_NULL : types[c];
+            row[c].u.i = (int64_t)(r >> 3);
+            switch (types[c]) {
+            case SL_T_NUM:
+                row[c].u.d = (double)(int64_t)(r >> 8) / 100.0;
+                break;
+            case SL_T_DATE:
+                row[c].u.days = (int32_t)(r >> 40);
+                break;
+            case SL_T_BOOL:
+                row[c].u.b = (int)(r >> 20) % 3; /* any non-zero is true */
+                break;
+            case SL_T_STR: {
+                size_t n = (r >> 9) % 4 == 0 ? (size_t)((r >> 11) % 200) : (size_t)((r >> 11) % 18);
+                row[c].u.s.p = text + (r >> 20) % (sizeof(text) - 200);
+                row[c].u.s.n = n;
+                break;
+            }
+            default:
+                break;
+            }
+        }
+        size_t raw_n = (size_t)(batch_rng() % 120);
+        const char *raw = text + batch_rng() % (sizeof(text) - 120);
+        if (batch_rng() % 10 == 0) { /* a row begun on a and abandoned */
+            for (size_t c = 0; c < NC; c++) {
+                struct sl_value other = row[c];
+                if (other.type == SL_T_STR) {
+                    other.u.s.p = text + 7;
+                    other.u.s.n = (size_t)(batch_rng() % 40);
+                }
+                assert_int_equal(batch_set(a, c, &other), 0);
+            }
+            batch_row_abort(a);
+        }
+        for (size_t c = 0; c < NC; c++) {
+            assert_int_equal(batch_set(a, c, &row[c]), 0);
+        }
+        assert_int_equal(batch_row_commit(a, (uint64_t)iter, raw, raw_n), 0);
+        assert_int_equal(batch_append_row(b, row, (uint64_t)iter, raw, raw_n), 0);
+        /* and against the row itself, not only against batch_set's shared cell code */
+        for (size_t c = 0; c < NC; c++) {
+            struct sl_value got;
+            batch_get(b, b->nrows - 1, c, &got);
+            assert_int_equal(got.type, row[c].type);
+            if (got.type == SL_T_STR) {
+                assert_int_equal(got.u.s.n, row[c].u.s.n);
+                assert_memory_equal(got.u.s.p, row[c].u.s.p, got.u.s.n ? got.u.s.n : 0);
+            } else if (got.type == SL_T_BOOL) {
+                assert_int_equal(got.u.b, row[c].u.b != 0);
+            }
+        }
+        assert_memory_equal(b->raw + b->raw_off[b->nrows - 1], raw, raw_n);
+        if (iter % 97 == 0) {
+            assert_same_batches(a, b);
+        }
+    }
+    assert_same_batches(a, b);
+    batch_destroy(a);
+    batch_destroy(b);
+}
+
 static void test_name_variants(void **state)
 {
     (void)state;
@@ -227,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_keyset_i64_run_and_out_of_order),
         cmocka_unit_test(test_keyset_i64_random),
         cmocka_unit_test(test_batch_rows_and_abort),
+        cmocka_unit_test(test_batch_append_row),
         cmocka_unit_test(test_name_variants),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -1134,6 +1134,11 @@ static const struct fast_src fast_srcs[] = {
     {"abs(i - j) < x", 0}, /* the int side is not a literal or column: generic */
     {"-i", 0},
     {"i + j", 0},
+    {"strftime('%Y-%m', t)", 1},
+    {"strftime('%F %a %b %j %u%w%q%y%%', t)", 1},
+    {"strftime('%A %B %d', d)", 1},
+    {"strftime('%Y-%m-%d', d)", 1},
+    {"strftime('%Y-%m %H', t)", 0}, /* a time of day: types_strftime each row */
 };
 
 static struct sl_value v_null(void)
@@ -1210,6 +1215,8 @@ static int same_value(const struct sl_value *a, const struct sl_value *b)
         return (isnan(a->u.d) && isnan(b->u.d)) || memcmp(&a->u.d, &b->u.d, sizeof(double)) == 0;
     case SL_T_BOOL:
         return a->u.b == b->u.b;
+    case SL_T_STR:
+        return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
     default:
         return a->u.i == b->u.i;
     }
@@ -1319,6 +1326,78 @@ static void test_fast_edges(void **state)
     expr_scratch_destroy(scratch);
 }
 
+/* strftime by the day: which patterns take it, the extreme instants, two patterns
+ * alternating on one thread's memo, and the scratch limit, all as the generic walk. */
+static void test_fast_strftime(void **state)
+{
+    (void)state;
+    static const struct fast_src srcs[] = {
+        {"strftime('%Y-%m', t)", 1},
+        {"strftime('%Y', t)", 1},
+        {"strftime('%d/%m/%Y %A', d)", 1},
+        {"strftime('%F', t)", 1},
+        {"strftime('%Yxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', t)", 0}, /* 32 bytes: past the memo */
+        {"strftime('%T', t)", 0},
+    };
+    enum { NS = sizeof(srcs) / sizeof(srcs[0]) };
+    struct expr *fast[NS], *slow[NS];
+    struct sl_error err = {0};
+    for (size_t k = 0; k < NS; k++) {
+        assert_int_equal(expr_compile(srcs[k].src, fcols, NFCOLS, &fast[k], NULL, &err), 0);
+        assert_int_equal(expr_compile(srcs[k].src, fcols, NFCOLS, &slow[k], NULL, &err), 0);
+        expr_fast_clear(slow[k]);
+        if ((fast[k]->nodes[fast[k]->root].fast == FAST_STRFTIME) != srcs[k].fast) {
+            fail_msg("'%s': fast kind %d", srcs[k].src, fast[k]->nodes[fast[k]->root].fast);
+        }
+    }
+    static const int64_t instants[] = {INT64_MIN, INT64_MIN + 1, -US_PER_DAY - 1, -1, 0, 1,
+                                       US_PER_DAY - 1, INT64_MAX};
+    struct expr_scratch *sa = expr_scratch_create(), *sb = expr_scratch_create();
+    for (int n = 0; n < 40000; n++) {
+        struct sl_value r[NFCOLS] = {0};
+        r[F_T] = n < 8 ? (struct sl_value){.type = SL_T_DATETIME, .u.us = instants[n]}
+                       : random_cell(F_T);
+        r[F_D] = random_cell(F_D);
+        for (size_t k = 0; k < NS; k++) { /* every pattern on every row: the memo alternates */
+            struct sl_value a, b;
+            struct sl_error ea = {0}, eb = {0};
+            int ra = expr_eval(fast[k], r, sa, &a, &ea);
+            int rb = expr_eval(slow[k], r, sb, &b, &eb);
+            if (ra != rb || strcmp(ea.msg, eb.msg) != 0 || (ra == 0 && !same_value(&a, &b))) {
+                char ga[96], gb[96];
+                render(&a, ga, sizeof(ga));
+                render(&b, gb, sizeof(gb));
+                fail_msg("'%s' row %d: fast %d [%s] %s, generic %d [%s] %s", srcs[k].src, n, ra,
+                         ea.msg, ga, rb, eb.msg, gb);
+            }
+        }
+        expr_scratch_reset(sa);
+        expr_scratch_reset(sb);
+    }
+    /* a row whose scratch is nearly used up: the reservation fails (or fits) alike */
+    for (size_t left = 100; left <= 200; left += 44) {
+        void *m;
+        struct sl_value r[NFCOLS] = {0}, a, b;
+        r[F_T] = (struct sl_value){.type = SL_T_DATETIME, .u.us = 0};
+        struct sl_error ea = {0}, eb = {0};
+        assert_int_equal(expr_scratch_alloc(sa, EXPR_SCRATCH_MAX - left, 1, &m, &ea), 0);
+        assert_int_equal(expr_scratch_alloc(sb, EXPR_SCRATCH_MAX - left, 1, &m, &eb), 0);
+        int ra = expr_eval(fast[0], r, sa, &a, &ea);
+        int rb = expr_eval(slow[0], r, sb, &b, &eb);
+        assert_int_equal(ra, rb);
+        assert_string_equal(ea.msg, eb.msg);
+        assert_int_equal(ra, left < 64 + 16 * 5 ? SL_EEXPR : 0);
+        expr_scratch_reset(sa);
+        expr_scratch_reset(sb);
+    }
+    for (size_t k = 0; k < NS; k++) {
+        expr_destroy(fast[k]);
+        expr_destroy(slow[k]);
+    }
+    expr_scratch_destroy(sa);
+    expr_scratch_destroy(sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1337,6 +1416,7 @@ int main(void)
         cmocka_unit_test(test_agg_count_distinct),
         cmocka_unit_test(test_fast_matches_generic),
         cmocka_unit_test(test_fast_edges),
+        cmocka_unit_test(test_fast_strftime),
     };
     return cmocka_run_group_tests_name("expr", tests, NULL, NULL);
 }

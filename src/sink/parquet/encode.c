@@ -166,7 +166,8 @@ static int rehash(struct pq_dict *d)
     if (slots == NULL) {
         return -1;
     }
-    for (size_t i = 0; i < d->nslots; i++) {
+    size_t old = d->slots != NULL ? d->nslots : 0; /* no table yet: nothing to re-place */
+    for (size_t i = 0; i < old; i++) {
         if (d->slots[i].e1 == 0) {
             continue;
         }
@@ -186,7 +187,7 @@ static int rehash(struct pq_dict *d)
  * when the new entry would fill it past half. */
 static struct pq_dslot *free_slot(struct pq_dict *d, uint32_t h)
 {
-    if (((size_t)d->n + 1) * 2 > d->nslots && rehash(d) != 0) {
+    if ((d->slots == NULL || ((size_t)d->n + 1) * 2 > d->nslots) && rehash(d) != 0) {
         return NULL;
     }
     size_t mask = d->nslots - 1;
