@@ -64,7 +64,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsluice.a tests/unit/testutil.h
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsluice.a \
 		$(LDLIBS) -lcmocka $(TEST_LIBS)
 
-unit: $(UNIT_BIN)
+# test_csv again over the reader and UTF-8 check built without their SSE2 paths
+# (src/input/scan16.h): the portable loops other CPUs run get the same tests.
+NOSIMD_SRC := src/input/csv.c src/input/utf8.c
+$(BUILD)/tests/test_csv_nosimd: tests/unit/test_csv.c $(NOSIMD_SRC) $(BUILD)/libsluice.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DSL_NO_SIMD -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(NOSIMD_SRC) \
+		$(BUILD)/libsluice.a $(LDLIBS) -lcmocka $(TEST_LIBS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/test_csv_nosimd
 
 # The whole suite: unit tests (cmocka) and end-to-end tests driving the real binary.
 # Ends with one line "N passed, N failed".
