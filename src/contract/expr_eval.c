@@ -237,32 +237,10 @@ static int ev_arith(struct ev_ctx *cx, const struct enode *nd, struct sl_value *
         out->u.i = r;
         return 0;
     }
-    double x = num_of(&a), y = num_of(&b), r;
-    switch (nd->op) {
-    case OP_ADD:
-        r = x + y;
-        break;
-    case OP_SUB:
-        r = x - y;
-        break;
-    case OP_MUL:
-        r = x * y;
-        break;
-    case OP_DIV:
-        if (y == 0) {
-            return ev_fail(cx, "division by zero");
-        }
-        r = x / y;
-        break;
-    default: /* OP_MOD */
-        if (y == 0) {
-            return ev_fail(cx, "division by zero");
-        }
-        r = fmod(x, y);
-        break;
-    }
-    if (!isfinite(r)) {
-        return ev_fail(cx, "number out of range");
+    double r;
+    const char *why = expr_num_op((enum node_op)nd->op, num_of(&a), num_of(&b), &r);
+    if (why != NULL) {
+        return ev_fail(cx, "%s", why);
     }
     out->type = SL_T_NUM;
     out->u.d = r;

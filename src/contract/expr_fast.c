@@ -79,6 +79,21 @@ static inline double num_read(struct ev_ctx *cx, const struct enode *nd)
     return num_node(cx, nd);
 }
 
+/* After both operands of a binary node: sa is the first one's status, cx->st the second's.
+ * 1 to go on with two values; 0 with cx->st saying why not (an error in either wins over
+ * a null in the other, else null propagates). */
+static inline int both_values(struct ev_ctx *cx, int sa)
+{
+    if (cx->st < 0) {
+        return 0;
+    }
+    if (sa != 0 || cx->st != 0) {
+        cx->st = 1;
+        return 0;
+    }
+    return 1;
+}
+
 /* Number arithmetic, as ev_arith does it for a node of static type number: both operands
  * are evaluated (an error in either wins over a null in the other), then null propagates. */
 static double num_arith(struct ev_ctx *cx, const struct enode *nd)
@@ -89,41 +104,13 @@ static double num_arith(struct ev_ctx *cx, const struct enode *nd)
         return 0;
     }
     double y = num_read(cx, kid_node(cx, nd, 1));
-    if (cx->st < 0) {
-        return 0;
-    }
-    if (sa != 0 || cx->st != 0) {
-        cx->st = 1;
+    if (!both_values(cx, sa)) {
         return 0;
     }
     double r;
-    switch (nd->op) {
-    case OP_ADD:
-        r = x + y;
-        break;
-    case OP_SUB:
-        r = x - y;
-        break;
-    case OP_MUL:
-        r = x * y;
-        break;
-    case OP_DIV:
-        if (y == 0) {
-            cx->st = ev_fail(cx, "division by zero");
-            return 0;
-        }
-        r = x / y;
-        break;
-    default: /* OP_MOD */
-        if (y == 0) {
-            cx->st = ev_fail(cx, "division by zero");
-            return 0;
-        }
-        r = fmod(x, y);
-        break;
-    }
-    if (!isfinite(r)) {
-        cx->st = ev_fail(cx, "number out of range");
+    const char *why = expr_num_op((enum node_op)nd->op, x, y, &r);
+    if (why != NULL) {
+        cx->st = ev_fail(cx, "%s", why);
         return 0;
     }
     return r;
@@ -198,11 +185,7 @@ static int fast_cmp(struct ev_ctx *cx, const struct enode *nd)
     } else {
         bd = num_read(cx, r);
     }
-    if (cx->st < 0) {
-        return 0;
-    }
-    if (sa != 0 || cx->st != 0) {
-        cx->st = 1;
+    if (!both_values(cx, sa)) {
         return 0;
     }
     int c;

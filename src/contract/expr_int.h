@@ -8,6 +8,7 @@
 #ifndef SL_EXPR_INT_H
 #define SL_EXPR_INT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -323,6 +324,36 @@ enum cmp_dom expr_dom_of(enum sl_type t);
 int expr_compare(enum cmp_dom dom, const struct sl_value *a, const struct sl_value *b);
 /* Exact comparison of an int64 with a finite double: -1, 0, 1. */
 int expr_cmp_int_num(int64_t i, double d);
+
+/* Number arithmetic (+ - * / %) on two non-null operands: NULL and *r, or the error's
+ * message.  The one rule of the generic evaluator (ev_arith) and its fast path. */
+static inline const char *expr_num_op(enum node_op op, double x, double y, double *r)
+{
+    switch (op) {
+    case OP_ADD:
+        *r = x + y;
+        break;
+    case OP_SUB:
+        *r = x - y;
+        break;
+    case OP_MUL:
+        *r = x * y;
+        break;
+    case OP_DIV:
+        if (y == 0) {
+            return "division by zero";
+        }
+        *r = x / y;
+        break;
+    default: /* OP_MOD */
+        if (y == 0) {
+            return "division by zero";
+        }
+        *r = fmod(x, y);
+        break;
+    }
+    return isfinite(*r) ? NULL : "number out of range";
+}
 
 static inline int expr_sign3(int64_t a, int64_t b)
 {
