@@ -262,6 +262,22 @@ static int page_full(const struct pq_writer *w, const struct pq_colw *cw)
            || cw->vals.len >= w->opt.page_bytes;
 }
 
+/* The definition level and row count of one row of a column; 1 when its cell is null
+ * (counted in st). */
+__attribute__((always_inline)) static inline int
+take_level(struct pq_colw *cw, struct pq_stats *st, const struct column *col, size_t row)
+{
+    if (cw->optional) {
+        cw->levels[cw->page_rows] = col->null[row] == 0;
+    }
+    cw->page_rows++;
+    if (col->null[row] != 0) {
+        st->nulls++;
+        return 1;
+    }
+    return 0;
+}
+
 /* Takes rows [r, r + n) of a fixed-width column (kind: 8-byte integer or timestamp, double,
  * 4-byte date) into column c, stopping early after a value that ends the page.  The kind is
  * a constant at each call, so every type gets its own loop: no per-value type switch, and a
@@ -279,12 +295,7 @@ take_fixed(struct pq_writer *w, size_t c, const struct column *col, size_t r, si
     size_t i = 0;
     while (i < n) {
         size_t row = r + i++;
-        if (cw->optional) {
-            cw->levels[cw->page_rows] = col->null[row] == 0;
-        }
-        cw->page_rows++;
-        if (col->null[row] != 0) {
-            st->nulls++;
+        if (take_level(cw, st, col, row)) {
             continue;
         }
         uint64_t key;
@@ -341,12 +352,7 @@ static size_t take_value(struct pq_writer *w, size_t c, const struct column *col
     size_t i = 0;
     while (i < n) {
         size_t row = r + i++;
-        if (cw->optional) {
-            cw->levels[cw->page_rows] = col->null[row] == 0;
-        }
-        cw->page_rows++;
-        if (col->null[row] != 0) {
-            w->st[c].nulls++;
+        if (take_level(cw, &w->st[c], col, row)) {
             continue;
         }
         int rc;
