@@ -14,10 +14,6 @@
 
 #define TEXT_MAX 40 /* longest text of a non-string scalar ("YYYY-MM-DD HH:MM:SS.ffffff") */
 
-static const double exact_pow10[] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -161,7 +157,7 @@ static double round_num(double x, int64_t nd)
         return 0.0;
     }
     int64_t an = nd < 0 ? -nd : nd;
-    double p = an <= 22 ? exact_pow10[an] : pow(10.0, (double)an);
+    double p = an <= TYPES_EXACT_POW10_MAX ? types_exact_pow10[an] : pow(10.0, (double)an);
     double y = nd >= 0 ? x * p : x / p;
     if (!isfinite(y) || fabs(y) >= 4503599627370496.0) { /* 2^52: nothing to round */
         return x;

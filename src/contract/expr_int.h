@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 #include "contract/expr.h"
+#include "contract/types.h"
 
 #define EXPR_MAX_SRC 4096    /* bytes of source */
 #define EXPR_MAX_DEPTH 64    /* parser nesting: parentheses, calls, unary operators */
 #define EXPR_MAX_NODES 1024  /* AST nodes */
 #define EXPR_SCRATCH_MAX (1024 * 1024)
-#define US_PER_DAY INT64_C(86400000000)
 
 /* ---- tokens ---- */
 

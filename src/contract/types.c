@@ -15,12 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define US_PER_SEC INT64_C(1000000)
-#define US_PER_DAY INT64_C(86400000000)
 #define NUM_MAX_INPUT 1000 /* longer numbers are rejected as syntax errors */
 #define EXP_CLAMP 100000   /* exponents beyond this saturate (the result is 0 or inf anyway) */
 
-static const double exact_pow10[] = {
+const double types_exact_pow10[TYPES_EXACT_POW10_MAX + 1] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -271,9 +269,9 @@ int types_num_general(const char *s, size_t n, char decimal_char, char group_cha
         /* Clinger: both operands exact, so one IEEE operation rounds correctly */
         d = (double)mant;
         if (total < 0) {
-            d /= exact_pow10[-total];
+            d /= types_exact_pow10[-total];
         } else {
-            d *= exact_pow10[total];
+            d *= types_exact_pow10[total];
         }
     } else {
         int rc = parse_num_slow(s, n, decimal_char, group_char, total, &d);

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define US_PER_SEC INT64_C(1000000)
+#define US_PER_DAY INT64_C(86400000000)
+
+/* 10^0 .. 10^22, every one exact in a double: a decimal scaled by one of them is correctly
+ * rounded (the number parsers, round()). */
+#define TYPES_EXACT_POW10_MAX 22
+extern const double types_exact_pow10[TYPES_EXACT_POW10_MAX + 1];
+
 #define TYPES_ESYNTAX (-1) /* not a value of that type */
 #define TYPES_ERANGE (-2)  /* well-formed but outside the type's range (int64 overflow, 1e309,
                               month 13, Feb 30, 24:00:00) */

@@ -13,14 +13,6 @@
 
 #include "contract/types.h"
 
-#define US_PER_SEC INT64_C(1000000)
-#define US_PER_DAY INT64_C(86400000000)
-
-/* Powers of ten up to 1e19, all exact in a double. */
-static const double pow10_exact[] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-};
 
 int types_fast_num(const char *s, size_t n, char decimal_char, double *out)
 {
@@ -60,7 +52,7 @@ int types_fast_num(const char *s, size_t n, char decimal_char, double *out)
     }
     /* mant and 10^nfrac are exact doubles, so the one division rounds correctly: the same
      * operation as the general parser's fast path, hence the same double */
-    double d = (double)mant / pow10_exact[nfrac];
+    double d = (double)mant / types_exact_pow10[nfrac];
     *out = neg ? -d : d;
     return 0;
 }

@@ -13,8 +13,6 @@
 
 #include "contract/types.h"
 
-#define US_PER_DAY INT64_C(86400000000)
-
 static int pint(const char *s, int64_t *v)
 {
     return types_parse_int(s, strlen(s), v);

@@ -16,8 +16,6 @@
 #include "contract/types.h"
 #include "contract/types_fast.h"
 
-#define US_PER_DAY INT64_C(86400000000)
-
 static uint64_t rng_state = UINT64_C(0x2545F4914F6CDD1D);
 
 static uint64_t rng(void)
