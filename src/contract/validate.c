@@ -76,27 +76,22 @@ struct validator *validator_create(const struct plan *p)
             goto fail;
         }
     }
-    v->one_key = -1;
+    /* the set and column of the only uniqueness check, if there is just one, on one column
+     * (a composite primary key has no single column: key stays -1) */
+    ptrdiff_t key = ct->npk == 1 ? (ptrdiff_t)ct->pk[0] : -1;
+    struct keyset *set = v->pkset;
     size_t nsets = v->pkset != NULL;
     for (size_t i = 0; i < p->nfields; i++) {
         if (v->uniq[i] != NULL) {
             nsets++;
-            v->one_key = (ptrdiff_t)i;
-            v->one_set = v->uniq[i];
+            key = (ptrdiff_t)i;
+            set = v->uniq[i];
         }
     }
-    if (ct->npk == 1 && nsets == 1) {
-        v->one_key = (ptrdiff_t)ct->pk[0];
-        v->one_set = v->pkset;
-    }
-    if (nsets != 1 || (ct->npk > 1)) {
-        v->one_key = -1;
-    } else {
-        enum sl_type t = p->cols[v->one_key].type;
-        if (t != SL_T_INT && t != SL_T_DATETIME && t != SL_T_DATE) {
-            v->one_key = -1;
-        }
-    }
+    enum sl_type t = key >= 0 ? p->cols[key].type : SL_T_NULL;
+    int int_like = t == SL_T_INT || t == SL_T_DATETIME || t == SL_T_DATE;
+    v->one_key = nsets == 1 && int_like ? key : -1;
+    v->one_set = set;
     return v;
 fail:
     validator_destroy(v);
