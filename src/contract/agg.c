@@ -291,7 +291,7 @@ int agg_column(const struct agg *a)
     return nd->op == OP_COL ? (int)nd->val.u.i : AGG_EXPR;
 }
 
-static int step_value(struct agg *a, struct sl_value v, struct sl_error *err);
+static inline int step_value(struct agg *a, struct sl_value v, struct sl_error *err);
 
 int agg_step_cell(struct agg *a, const struct sl_value *cell, struct sl_error *err)
 {
@@ -319,7 +319,9 @@ int agg_step(struct agg *a, const struct sl_value *row, struct expr_scratch *scr
     return step_value(a, v, err);
 }
 
-static int step_value(struct agg *a, struct sl_value v, struct sl_error *err)
+/* Inlined: agg_step_column calls it for every cell of a metric's column. */
+__attribute__((always_inline)) static inline int
+step_value(struct agg *a, struct sl_value v, struct sl_error *err)
 {
     int rc = 0;
     ev_coerce(&v, a->type);
@@ -392,18 +394,19 @@ void agg_result(const struct agg *a, struct sl_value *out)
     }
 }
 
-/* The typed loops cover what metrics mostly are: count, sum, avg or count_distinct of a
- * number or integer column whose type the argument already has (ev_col_value and ev_coerce
- * would change nothing).  Anything else goes a cell at a time through agg_step_cell. */
+/* Straight from the column for what metrics mostly are: count, sum, avg or count_distinct
+ * of a number or integer column whose type the argument already has (ev_col_value would
+ * change nothing), each cell into step_value.  Anything else goes a cell at a time through
+ * agg_step_cell. */
 int agg_step_column(struct agg *a, const struct batch *b, size_t col, struct sl_error *err)
 {
-    const struct column *c = &b->cols[col];
     if (a->arg == NULL) {
         for (size_t r = 0; r < b->nrows; r++) {
             a->count += b->outcome[r] == BATCH_LOADED;
         }
         return 0;
     }
+    const struct column *c = &b->cols[col];
     enum sl_type t = c->type;
     int typed = (t == SL_T_NUM || t == SL_T_INT) && a->arg->nodes[a->arg->root].type == t
                 && a->type == t
@@ -418,50 +421,20 @@ int agg_step_column(struct agg *a, const struct batch *b, size_t col, struct sl_
             struct sl_value v;
             batch_get(b, r, col, &v);
             rc = agg_step_cell(a, &v, err);
-            if (rc != 0) {
-                return rc;
-            }
-            continue;
-        }
-        if (c->null[r] != 0) {
-            continue;
-        }
-        switch (a->fn) {
-        case FN_SUM:
-            if (t == SL_T_INT) {
-                int64_t next;
-                if (__builtin_add_overflow(a->isum, c->v.i64[r], &next)) {
-                    return sl_error_set(err, SL_EEXPR, "integer overflow in sum()");
-                }
-                a->isum = next;
-            } else {
-                neumaier_add(a, c->v.f64[r]);
-                if (!isfinite(a->sum)) {
-                    return sl_error_set(err, SL_EEXPR, "number out of range in sum()");
-                }
-            }
-            break;
-        case FN_AVG:
-            neumaier_add(a, t == SL_T_INT ? (double)c->v.i64[r] : c->v.f64[r]);
-            break;
-        case FN_COUNT_DISTINCT: {
+        } else if (c->null[r] != 0) {
+            rc = 0;
+        } else {
             struct sl_value v = {.type = t};
             if (t == SL_T_INT) {
                 v.u.i = c->v.i64[r];
             } else {
                 v.u.d = c->v.f64[r];
             }
-            rc = set_add(a, &v, err);
-            if (rc != 0) {
-                return rc;
-            }
-            a->count = (int64_t)a->tab_used;
-            continue;
+            rc = step_value(a, v, err);
         }
-        default: /* FN_COUNT */
-            break;
+        if (rc != 0) {
+            return rc;
         }
-        a->count++;
     }
     return 0;
 }
